@@ -1,0 +1,13 @@
+"""The OFF core: plain PyTorch, usable without any toolbox."""
+from .blocks import ResidualBlock, SqueezeExcite, residual_stage
+from .off_layer import (GRADIENT_KERNELS, OFF_COMPONENTS, OFFLayer,
+                        SpatialGradient, average_pairs, check_segments,
+                        gradient_kernels, pair_frames, temporal_difference)
+from .off_subnet import OFFPyramid
+
+__all__ = [
+    'GRADIENT_KERNELS', 'OFF_COMPONENTS', 'OFFLayer', 'OFFPyramid',
+    'ResidualBlock', 'SpatialGradient', 'SqueezeExcite', 'average_pairs',
+    'check_segments', 'gradient_kernels', 'pair_frames', 'residual_stage',
+    'temporal_difference'
+]

@@ -1,0 +1,15 @@
+"""Video compression artifact removal (Section 7) on mmengine.
+
+Registers, in the ``off_plugins`` scope: the models ``DnCNN`` and ``DnCNNOFF``,
+the dataset ``Vimeo90KSeptupletDataset`` and the metric ``RestorationMetric``.
+"""
+from .metric import RestorationMetric
+from .models import ArtifactRemover, DnCNN, DnCNNOFF
+from .quality import psnr, ssim, to_uint8_image
+from .vimeo import ClipError, Vimeo90KSeptupletDataset, frame_window, read_rgb
+
+__all__ = [
+    'ArtifactRemover', 'ClipError', 'DnCNN', 'DnCNNOFF', 'RestorationMetric',
+    'Vimeo90KSeptupletDataset', 'frame_window', 'psnr', 'read_rgb', 'ssim',
+    'to_uint8_image'
+]

@@ -1,0 +1,16 @@
+# R-FCN + OFF between key and reference frame on the 1024-d maps (single
+# scale), residual refinement blocks with SE (Table 7, row "RFCN+OFF(SS)").
+_base_ = './rfcn_r101_4xb1-220k_imagenetvid.py'
+
+model = dict(
+    neck=dict(
+        off=dict(
+            off_levels=(),
+            stage_channels=(256, ),
+            blocks_per_stage=2,
+            fuse_blocks=1,
+            reduced_channels=128,
+            with_se=True)))
+# test each frame against the previous one (the first frame against itself)
+val_dataloader = dict(dataset=dict(test_ref_offset=1))
+test_dataloader = val_dataloader

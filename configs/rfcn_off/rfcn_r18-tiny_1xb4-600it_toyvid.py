@@ -1,0 +1,89 @@
+# CPU demo: the single-frame R-FCN baseline at tiny width (ResNet-18 with
+# 16 base channels, trained from scratch, k = 3 cells) on the generated toy
+# set (tools/vid/make_toy_vid.py). Everything else is the real config's.
+_base_ = './rfcn_r101_4xb1-220k_imagenetvid.py'
+
+model = dict(
+    backbone=dict(
+        depth=18,
+        base_channels=16,
+        style='pytorch',
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=[32, 128], out_channels=128),
+    rpn_head=dict(
+        in_channels=64,
+        feat_channels=64,
+        anchor_generator=dict(scales=[2, 3], ratios=[0.5, 1.0, 2.0])),
+    roi_head=dict(bbox_head=dict(in_channels=64, roi_feat_size=3, num_classes=3)),
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=100),
+        rcnn=dict(sampler=dict(num=64))),
+    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=100)))
+
+data_root = 'data/toyvid/'
+metainfo = dict(classes=('cat', 'cup', 'patch'))
+train_pipeline = [
+    dict(type='UniformRefFrameSample', num_ref_imgs=1, frame_range=2,
+         filter_key_img=True),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadTrackAnnotations'),
+            dict(type='RandomFlip', prob=0.5),
+        ]),
+    dict(type='PackTrackInputs')
+]
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadTrackAnnotations'),
+        ]),
+    dict(type='PackTrackInputs')
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=4,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='TrackImgSampler'),
+    dataset=dict(
+        type='ImagenetVIDDataset',
+        data_root=data_root,
+        ann_file='annotations/train.json',
+        data_prefix=dict(img_path=''),
+        metainfo=metainfo,
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/val.json',
+        data_prefix=dict(img_path=''),
+        metainfo=metainfo,
+        pipeline=test_pipeline))
+test_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+# no validation during the short run: tools/test.py evaluates afterwards
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+
+max_iters = 600
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(type='MultiStepLR', by_epoch=False, milestones=[480], gamma=0.1)
+]
+optim_wrapper = dict(
+    optimizer=dict(lr=0.02, weight_decay=0.0001),
+    clip_grad=dict(max_norm=10.0))
+default_hooks = dict(
+    checkpoint=dict(interval=max_iters),
+    logger=dict(interval=25))
+randomness = dict(seed=0)

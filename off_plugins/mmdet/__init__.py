@@ -1,0 +1,17 @@
+"""MMDetection adapter: OFF R-FCN video detector, R-FCN head, ImageNet VID data.
+
+Import ``off_plugins`` (done here) before mmdet models; configs load this
+package with ``custom_imports``.
+"""
+import off_plugins  # noqa: F401  (toolbox compatibility fixes first)
+
+from .imagenet_vid import ImagenetVIDDataset
+from .off_neck import OFFReduceNeck
+from .off_rfcn import OFFRFCN
+from .rfcn_head import PSScoreMaps, RFCNBBoxHead, RFCNRoIHead
+from .vid_classes import VID_CLASSES, VID_SYNSETS
+
+__all__ = [
+    'ImagenetVIDDataset', 'OFFRFCN', 'OFFReduceNeck', 'PSScoreMaps',
+    'RFCNBBoxHead', 'RFCNRoIHead', 'VID_CLASSES', 'VID_SYNSETS'
+]

@@ -1,0 +1,93 @@
+"""The feature end of Fig. 5: 3x3 reduction to 1024-d, OFF and SE refinement."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+from mmdet.registry import MODELS
+from off_plugins.core import OFFPyramid, SqueezeExcite, residual_stage
+
+
+@MODELS.register_module()
+class OFFReduceNeck(nn.Module):
+    """Reduce the last backbone map to ``out_channels``; optionally add OFF.
+
+    Without ``off`` this is the single-frame R-FCN neck: a 3x3 convolution
+    (and ReLU) on the last backbone output of the key frame. With ``off``, the
+    reference and key frames both pass the reduction; OFF units compare them on
+    the ``off_levels`` backbone maps (1024-d reduced map alone: SS; plus the
+    512-d res3 map: MS), an :class:`OFFPyramid` refines them, and residual
+    blocks blend the key features with the motion features back to
+    ``out_channels``.
+
+    Args:
+        in_channels: channels of each backbone output, finest first.
+        out_channels: width of the reduced features (1024 in the paper).
+        off: None for no OFF, or a dict with
+            ``off_levels`` (backbone output indices fed to OFF besides the
+            reduced map, ``()`` for SS, ``(0,)`` for MS with res3 first),
+            ``stage_channels`` (pyramid width per OFF scale),
+            ``blocks_per_stage``, ``fuse_blocks`` (blocks after the blend),
+            ``reduced_channels`` (OFF 1x1 width), ``with_se``.
+
+    Shapes:
+        feats[i]: (N*T, C_i, H_i, W_i), frames of a sample contiguous in the
+        order (reference, key) when ``T == 2``; returns (N, out_channels, H, W)
+        for the key frames (T must be 1 without OFF, 2 with it).
+    """
+
+    OFF_KEYS = ('off_levels', 'stage_channels', 'blocks_per_stage',
+                'fuse_blocks', 'reduced_channels', 'with_se')
+
+    def __init__(self, in_channels: Sequence[int], out_channels: int = 1024,
+                 off: Optional[dict] = None):
+        super().__init__()
+        self.in_channels = list(in_channels)
+        if not self.in_channels or out_channels < 1:
+            raise ValueError('in_channels must list the backbone outputs and '
+                             f'out_channels must be >= 1, got {in_channels}, '
+                             f'{out_channels}')
+        self.reduce = nn.Sequential(
+            nn.Conv2d(self.in_channels[-1], out_channels, 3, padding=1),
+            nn.ReLU(inplace=True))
+        self.out_channels = out_channels
+        self.num_frames = 1 if off is None else 2
+        self.off_levels: Tuple[int, ...] = ()
+        if off is None:
+            return
+        unknown = set(off) - set(self.OFF_KEYS)
+        if unknown:
+            raise ValueError(f'unknown off keys {sorted(unknown)}, expected '
+                             f'some of {self.OFF_KEYS}')
+        self.off_levels = tuple(off.get('off_levels', ()))
+        for level in self.off_levels:
+            if not 0 <= level < len(self.in_channels) - 1:
+                raise ValueError(f'off_levels index {level} must name one of '
+                                 f'the first {len(self.in_channels) - 1} '
+                                 'backbone outputs (the last one is reduced)')
+        scales = [self.in_channels[i] for i in self.off_levels] + [out_channels]
+        stage_channels = list(off.get('stage_channels', [out_channels // 4] * len(scales)))
+        attn = SqueezeExcite if off.get('with_se', True) else None
+        self.pyramid = OFFPyramid(scales, num_segments=2,
+                                  stage_channels=stage_channels,
+                                  blocks_per_stage=off.get('blocks_per_stage', 1),
+                                  reduced_channels=off.get('reduced_channels', 128),
+                                  attn_layer=attn)
+        self.fuse = residual_stage(out_channels + stage_channels[-1],
+                                   out_channels, off.get('fuse_blocks', 1),
+                                   attn_layer=attn)
+
+    def forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
+        if len(feats) != len(self.in_channels):
+            raise ValueError(f'expected {len(self.in_channels)} backbone '
+                             f'outputs, got {len(feats)}')
+        if self.num_frames == 1:
+            return self.reduce(feats[-1])  # (N, C_out, H, W)
+        if feats[-1].shape[0] % 2:
+            raise ValueError(f'{feats[-1].shape[0]} frames do not form '
+                             '(reference, key) pairs')
+        reduced = self.reduce(feats[-1])  # (N*2, C_out, H, W)
+        off_inputs = [feats[i] for i in self.off_levels] + [reduced]
+        motion = self.pyramid(off_inputs)[-1]  # (N, C_stage, H, W)
+        key = reduced.unflatten(0, (-1, 2))[:, 1]  # (N, C_out, H, W)
+        return self.fuse(torch.cat([key, motion], dim=1))  # (N, C_out, H, W)

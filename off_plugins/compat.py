@@ -12,6 +12,7 @@
 Nothing here imports a toolbox that is not installed.
 """
 import importlib.util
+import os
 import sys
 import types
 
@@ -19,10 +20,23 @@ DRN_MODULE = 'mmaction.models.localizers.drn.drn'
 
 
 def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
+    """Whether a top-level module is installed, without importing it."""
+    return importlib.util.find_spec(name) is not None
+
+
+def _mmaction_lacks_drn() -> bool:
+    """Whether mmaction is installed without its DRN localizer sources.
+
+    Looks at the files only: importing ``mmaction.models`` to find out is
+    exactly what fails on the broken wheel.
+    """
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
         return False
+    root = list(spec.submodule_search_locations)[0]
+    drn = os.path.join(root, 'models', 'localizers', 'drn')
+    return not (os.path.isfile(os.path.join(drn, 'drn.py'))
+                or os.path.isfile(os.path.join(drn, '__init__.py')))
 
 
 def patch_mmaction_drn() -> bool:
@@ -30,16 +44,14 @@ def patch_mmaction_drn() -> bool:
 
     Returns True when the placeholder was installed.
     """
-    if not _module_exists('mmaction') or _module_exists(
-            'mmaction.models.localizers.drn'):
+    if DRN_MODULE in sys.modules or not _mmaction_lacks_drn():
         return False
     for name in ('mmaction.models.localizers.drn', DRN_MODULE):
-        if name not in sys.modules:
-            module = types.ModuleType(name)
-            module.__path__ = []  # a package, so the submodule lookup works
-            module.__doc__ = ('Placeholder registered by off_plugins.compat: '
-                              'the mmaction2 1.2.0 wheel lacks DRN.')
-            sys.modules[name] = module
+        module = types.ModuleType(name)
+        module.__path__ = []  # a package, so the submodule lookup works
+        module.__doc__ = ('Placeholder registered by off_plugins.compat: '
+                          'the mmaction2 1.2.0 wheel lacks DRN.')
+        sys.modules[name] = module
     sys.modules[DRN_MODULE].DRN = None
     return True
 

@@ -9,11 +9,11 @@ start of a video) as the reference, so OFF sees the same pair at test time.
 """
 import json
 import os.path as osp
+import warnings
 from collections import defaultdict
 from typing import Any, List, Optional
 
 import mmengine.fileio as fileio
-from mmengine.logging import print_log
 
 from mmdet.datasets import BaseVideoDataset
 from mmdet.registry import DATASETS
@@ -75,10 +75,10 @@ class ImagenetVIDDataset(BaseVideoDataset):
         self._box_fixes = defaultdict(int)
         data_list = super().load_data_list()
         if self._box_fixes:
-            print_log(
+            warnings.warn(
                 f'{self.ann_file}: {self._box_fixes["clipped"]} boxes clipped '
                 f'to their image, {self._box_fixes["dropped"]} boxes outside '
-                'their image dropped', 'current', level=30)
+                'their image dropped')
         return data_list
 
     def parse_data_info(self, raw_data_info: dict) -> dict:

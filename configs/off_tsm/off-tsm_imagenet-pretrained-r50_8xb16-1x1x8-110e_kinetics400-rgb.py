@@ -1,0 +1,79 @@
+# TSM-R50 + OFF on Kinetics-400 (Table 5): 8 segments at 224, 30-view test
+# (10 clips x 3 crops), half-cosine learning rate from 0.01 over 110 epochs.
+# Stage 1 is MMAction2's own TSM-R50 (its released checkpoint below); stage 2
+# freezes it and trains the OFF sub-network (Section 4.2.1).
+_base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-100e_kinetics400-rgb.py'
+
+custom_imports = dict(
+    imports=['off_plugins.mmaction'], allow_failed_imports=False)
+
+num_classes = 400
+num_segments = 8
+
+load_from = ('https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
+             'tsm_imagenet-pretrained-r50_8xb16-1x1x8-100e_kinetics400-rgb/'
+             'tsm_imagenet-pretrained-r50_8xb16-1x1x8-100e_kinetics400-rgb_'
+             '20220831-a6db1e5d.pth')
+
+model = dict(
+    backbone=dict(
+        pretrained=None,
+        num_segments=num_segments,
+        out_indices=(1, 2, 3),
+        frozen_stages=4,
+        norm_eval=True),
+    neck=dict(
+        type='OFFNeck',
+        in_channels=(512, 1024, 2048),
+        num_classes=num_classes,
+        num_segments=num_segments,
+        stage_channels=(64, 128, 256),
+        blocks_per_stage=3,
+        reduced_channels=128,
+        spatial_channels=32,
+        components='full',
+        kernel='paper'),
+    cls_head=dict(
+        _delete_=True,
+        type='OFFHead',
+        num_classes=num_classes,
+        in_channels=2048,
+        off_channels=256,
+        dropout_ratio=0.5,
+        off_dropout_ratio=0.5,
+        freeze_base_cls=True,
+        average_clips='prob'))
+
+file_client_args = dict(io_backend='disk')
+test_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(
+        type='DenseSampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=num_segments,
+        num_sample_positions=10,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ThreeCrop', crop_size=256),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=110, val_begin=1, val_interval=5)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=110,
+        eta_min=0,
+        by_epoch=True,
+        begin=0,
+        end=110)
+]
+optim_wrapper = dict(
+    _delete_=True,
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
+    clip_grad=dict(max_norm=20, norm_type=2))

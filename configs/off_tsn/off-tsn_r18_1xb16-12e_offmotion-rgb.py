@@ -1,0 +1,63 @@
+# Stage 2 of the main job: the OFF sub-network on the frozen stage-1 TSN-R18.
+# 4 training segments (alpha) at the interval of 8 test segments (beta).
+_base_ = './tsn_r18_1xb16-1x1x4-12e_offmotion-rgb.py'
+
+custom_imports = dict(
+    imports=['off_plugins.mmaction'], allow_failed_imports=False)
+
+num_segments = 4
+test_segments = 8
+load_from = 'work_dirs/main_job/tsn/epoch_12.pth'
+
+model = dict(
+    backbone=dict(out_indices=(1, 2, 3), frozen_stages=4, norm_eval=True),
+    neck=dict(
+        type='OFFNeck',
+        in_channels=(128, 256, 512),
+        num_classes={{_base_.num_classes}},
+        num_segments=num_segments,
+        test_num_segments=test_segments,
+        stage_channels=(64, 128, 256),
+        blocks_per_stage=3,
+        reduced_channels=128,
+        spatial_channels=32,
+        spatial_dropout=0.0),
+    cls_head=dict(
+        _delete_=True,
+        type='OFFHead',
+        num_classes={{_base_.num_classes}},
+        in_channels=512,
+        off_channels=256,
+        dropout_ratio=0.4,
+        off_dropout_ratio=0.5,
+        average_clips='prob'))
+
+file_client_args = dict(io_backend='disk')
+train_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(
+        type='FixedIntervalSampleFrames',
+        num_segments=num_segments,
+        test_segments=test_segments),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+test_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(
+        type='FixedIntervalSampleFrames',
+        num_segments=num_segments,
+        test_segments=test_segments,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
+optim_wrapper = dict(optimizer=dict(lr=0.02))

@@ -1,0 +1,29 @@
+# Stage 1 (Section 4.2.1): MMAction2's own TSN-R50, retargeted to UCF-101.
+_base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
+
+split = 1
+data_root = 'data/ucf101/videos'
+ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
+ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+
+model = dict(cls_head=dict(num_classes=101))
+
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=75, val_begin=1, val_interval=5)
+param_scheduler = [
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=75,
+        by_epoch=True,
+        milestones=[30, 60],
+        gamma=0.1)
+]
+optim_wrapper = dict(optimizer=dict(lr=0.001, weight_decay=0.0005))

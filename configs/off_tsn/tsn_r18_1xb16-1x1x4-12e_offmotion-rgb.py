@@ -1,0 +1,75 @@
+# Stage 1 of the main job: MMAction2's own TSN, shrunk to a ResNet-18 from
+# scratch on the generated motion dataset (64x64 videos, 8 motion classes).
+_base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
+
+num_classes = 8
+data_root = 'data/offmotion/videos'
+ann_file_train = 'data/offmotion/offmotion_train_list_videos.txt'
+ann_file_val = 'data/offmotion/offmotion_val_list_videos.txt'
+
+model = dict(
+    backbone=dict(pretrained=None, depth=18, norm_eval=False),
+    cls_head=dict(in_channels=512, num_classes=num_classes))
+
+file_client_args = dict(io_backend='disk')
+# No flips: left and right motion are different classes.
+train_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=4),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+test_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(
+        type='SampleFrames',
+        clip_len=1,
+        frame_interval=1,
+        num_clips=8,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        ann_file=ann_file_train,
+        data_prefix=dict(video=data_root),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        ann_file=ann_file_val,
+        data_prefix=dict(video=data_root),
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        ann_file=ann_file_val,
+        data_prefix=dict(video=data_root),
+        pipeline=test_pipeline))
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=12, val_begin=1, val_interval=100)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=12, eta_min=0, by_epoch=True)
+]
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=0.0001),
+    clip_grad=dict(max_norm=40, norm_type=2))
+default_hooks = dict(
+    logger=dict(interval=4),
+    checkpoint=dict(interval=12, save_best=None, max_keep_ckpts=1))
+randomness = dict(seed=0)
+auto_scale_lr = dict(enable=False, base_batch_size=16)

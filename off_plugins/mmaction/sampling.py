@@ -1,0 +1,92 @@
+"""Fixed-interval segment sampling of Section 4.2.3 as an MMAction2 transform."""
+import numpy as np
+from mmaction.registry import TRANSFORMS
+from mmcv.transforms import BaseTransform
+
+
+@TRANSFORMS.register_module()
+class FixedIntervalSampleFrames(BaseTransform):
+    """Sample segments at the same interval in training and testing.
+
+    A video of L frames is cut into ``test_segments`` (beta) chunks of
+    ``interval = floor(L / beta)`` frames. Training takes ``num_segments``
+    (alpha) segments ``p, p + interval, ..., p + (alpha - 1) * interval`` from
+    a random seed frame ``p``; testing takes all beta segments at the same
+    interval, the run centred in the video. Each segment is ``clip_len``
+    consecutive frames (1 for RGB, 5 for RGB-diff and flow stacks).
+
+    Short videos: the interval is at least one frame, and any index past the
+    last frame is clamped to the last frame (the last frame repeats). A video
+    with no frames raises an error naming it.
+
+    Required keys: ``total_frames``, ``start_index``; ``filename`` or
+    ``frame_dir`` is used in error messages.
+    Added keys: ``frame_inds``, ``clip_len``, ``frame_interval``,
+    ``num_clips``, ``segment_interval``.
+
+    Args:
+        num_segments: alpha, segments per training sample (>= 1).
+        test_segments: beta, segments per test sample and the interval divisor.
+        clip_len: consecutive frames per segment.
+        test_mode: sample as in testing.
+        seed: seed of a private random generator; None uses numpy's global
+            state (which MMEngine seeds per worker).
+    """
+
+    def __init__(self,
+                 num_segments: int,
+                 test_segments: int,
+                 clip_len: int = 1,
+                 test_mode: bool = False,
+                 seed=None):
+        for name, value in (('num_segments', num_segments),
+                            ('test_segments', test_segments),
+                            ('clip_len', clip_len)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f'{name} must be a positive int, got {value!r}')
+        if num_segments > test_segments:
+            raise ValueError(f'num_segments ({num_segments}) must not exceed '
+                             f'test_segments ({test_segments}): training '
+                             'segments are a run of the test segments')
+        self.num_segments = num_segments
+        self.test_segments = test_segments
+        self.clip_len = clip_len
+        self.test_mode = test_mode
+        self.seed = seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+
+    def _randint(self, high: int) -> int:
+        """A random int in [0, high)."""
+        if self._rng is not None:
+            return int(self._rng.integers(high))
+        return int(np.random.randint(high))
+
+    def sample(self, total_frames: int) -> np.ndarray:
+        """0-based frame indices, (segments * clip_len,), segment-major."""
+        interval = max(1, total_frames // self.test_segments)
+        count = self.test_segments if self.test_mode else self.num_segments
+        span = (count - 1) * interval + self.clip_len
+        slack = max(0, total_frames - span)
+        start = slack // 2 if self.test_mode else self._randint(slack + 1)
+        starts = start + interval * np.arange(count)
+        inds = starts[:, None] + np.arange(self.clip_len)[None]
+        return np.minimum(inds, total_frames - 1).reshape(-1)
+
+    def transform(self, results: dict) -> dict:
+        total = results['total_frames']
+        if total < 1:
+            name = results.get('filename', results.get('frame_dir', '<unknown>'))
+            raise ValueError(f'{name}: video has no frames to sample')
+        inds = self.sample(total) + results.get('start_index', 0)
+        results['frame_inds'] = inds.astype(np.int32)
+        results['clip_len'] = self.clip_len
+        results['frame_interval'] = None
+        results['num_clips'] = (self.test_segments
+                                if self.test_mode else self.num_segments)
+        results['segment_interval'] = max(1, total // self.test_segments)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_segments={self.num_segments}, '
+                f'test_segments={self.test_segments}, '
+                f'clip_len={self.clip_len}, test_mode={self.test_mode})')

@@ -1,0 +1,242 @@
+"""ILSVRC converter, ImageNet VID dataset on mmdet's video plumbing, bad input."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import pytest
+import torch
+
+import off_plugins  # noqa: F401  (compatibility fixes before mmdet)
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmdet.evaluation import CocoVideoMetric
+from mmdet.registry import DATASETS, MODELS
+from mmdet.utils import register_all_modules
+
+import off_plugins.mmdet  # noqa: F401
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOY_CONFIG = osp.join(REPO, 'configs', 'rfcn_off',
+                      'rfcn-off-ms_r18-tiny_1xb4-600it_toyvid.py')
+register_all_modules()
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', 'vid', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+converter = load_tool('ilsvrc_to_cocovid')
+toy = load_tool('make_toy_vid')
+
+VID_XML = """<annotation><folder>x</folder><filename>{frame}</filename>
+<size><width>320</width><height>240</height></size>{objects}</annotation>"""
+OBJECT = """<object><trackid>{track}</trackid><name>{synset}</name><bndbox>
+<xmax>{x2}</xmax><xmin>{x1}</xmin><ymax>{y2}</ymax><ymin>{y1}</ymin></bndbox>
+<occluded>0</occluded><generated>0</generated></object>"""
+
+
+def write(path, text):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def make_ilsvrc(root):
+    """Two VID snippets (3 and 1 frames) and three DET images (one off-class)."""
+    ann = osp.join(root, 'Annotations')
+    for snippet, frames in (('ILSVRC2015_train_00000000', 3),
+                            ('ILSVRC2015_train_00000001', 1)):
+        for t in range(frames):
+            objects = OBJECT.format(track=0, synset='n02691156', x1=10 + t,
+                                    y1=20, x2=60 + t, y2=80)
+            objects += OBJECT.format(track=1, synset='n02391049', x1=100,
+                                     y1=100, x2=150, y2=200)
+            write(osp.join(ann, 'VID', 'train', 'a', snippet, f'{t:06d}.xml'),
+                  VID_XML.format(frame=t, objects=objects))
+    det = osp.join(ann, 'DET', 'train')
+    write(osp.join(det, 'img0.xml'), VID_XML.format(frame=0, objects=OBJECT.format(
+        track='', synset='n02084071', x1=1, y1=2, x2=30, y2=40).replace(
+            '<trackid></trackid>', '')))
+    write(osp.join(det, 'img1.xml'), VID_XML.format(frame=0, objects=OBJECT.format(
+        track=0, synset='n00000001', x1=1, y1=2, x2=30, y2=40)))
+    write(osp.join(det, 'img2.xml'), VID_XML.format(frame=0, objects=''))
+
+
+def test_converter_vid_and_det(tmp_path, capsys):
+    make_ilsvrc(str(tmp_path))
+    vid = converter.convert(str(tmp_path), 'VID/train')
+    assert [v['name'] for v in vid['videos']] == [
+        'a/ILSVRC2015_train_00000000', 'a/ILSVRC2015_train_00000001']
+    assert [i['frame_id'] for i in vid['images']] == [0, 1, 2, 0]
+    assert vid['images'][1]['file_name'] == \
+        'VID/train/a/ILSVRC2015_train_00000000/000001.JPEG'
+    assert len(vid['annotations']) == 8 and len(vid['categories']) == 30
+    first = vid['annotations'][0]
+    assert first['bbox'] == [10, 20, 50, 60] and first['category_id'] == 1
+    assert vid['annotations'][1]['category_id'] == 30  # zebra
+    # a track keeps its instance id across frames, and is unique per video
+    plane = [a['instance_id'] for a in vid['annotations'] if a['category_id'] == 1]
+    assert plane[:3] == [plane[0]] * 3 and plane[3] != plane[0]
+    det = converter.convert(str(tmp_path), 'DET/train')
+    assert [i['file_name'] for i in det['images']] == ['DET/train/img0.JPEG']
+    assert det['videos'][0]['id'] == det['images'][0]['video_id']
+    assert 'reading DET/train [3/3]' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('content, message', [
+    ('<annotation><size><width>3', 'malformed XML'),
+    ('', 'malformed XML'),
+    ('<annotation></annotation>', 'no <size> element'),
+    ('<annotation><size><width>a</width><height>2</height></size></annotation>',
+     'not a number'),
+])
+def test_converter_names_the_malformed_file(tmp_path, content, message):
+    make_ilsvrc(str(tmp_path))
+    bad = osp.join(tmp_path, 'Annotations', 'VID', 'train', 'a',
+                   'ILSVRC2015_train_00000001', '000000.xml')
+    write(bad, content)
+    with pytest.raises(converter.AnnotationError, match=message) as info:
+        converter.convert(str(tmp_path), 'VID/train')
+    assert bad in str(info.value)
+
+
+def test_converter_reports_missing_frames(tmp_path):
+    make_ilsvrc(str(tmp_path))
+    out = osp.join(tmp_path, 'out.json')
+    with pytest.raises(FileNotFoundError, match='000000.JPEG is missing'):
+        converter.main([str(tmp_path), '--split', 'VID/train', '--out', out,
+                        '--check-images'])
+    converter.main([str(tmp_path), '--split', 'VID/train', '--out', out])
+    assert len(json.load(open(out))['images']) == 4
+
+
+def toy_dataset_cfg(root, ann_file, test_mode=False):
+    cfg = Config.fromfile(TOY_CONFIG)
+    loader = cfg.test_dataloader if test_mode else cfg.train_dataloader
+    dataset = loader.dataset
+    dataset.update(data_root=root, ann_file=ann_file)
+    return dataset
+
+
+@pytest.fixture(scope='module')
+def toy_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('toyvid'))
+    toy.generate_split(root, 'train', videos=2, frames=4, seed=0)
+    toy.generate_split(root, 'val', videos=2, frames=3, seed=1)
+    return root
+
+
+def test_toy_generator_is_deterministic(tmp_path, toy_root):
+    ann = toy.generate_split(str(tmp_path), 'train', videos=2, frames=4, seed=0)
+    assert open(ann).read() == open(osp.join(toy_root, 'annotations', 'train.json')).read()
+    coco = json.load(open(ann))
+    assert len(coco['videos']) == 2 and len(coco['images']) == 8
+    for a in coco['annotations']:
+        x, y, w, h = a['bbox']
+        assert 0 <= x and 0 <= y and x + w <= toy.FRAME_SIZE and y + h <= toy.FRAME_SIZE
+
+
+def test_train_pipeline_pairs_key_and_nearby_reference(toy_root):
+    dataset = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/train.json'))
+    assert len(dataset) == 2 and dataset.num_all_imgs == 8
+    out = dataset[(0, 2)]
+    sample = out['data_samples']
+    assert out['inputs'].shape == (2, 3, 160, 160)
+    key, ref = sample.key_frames_inds[0], sample.ref_frames_inds[0]
+    assert sample[key].frame_id == 2 and abs(sample[ref].frame_id - 2) in (1, 2)
+    assert len(sample[key].gt_instances.bboxes) > 0
+
+
+def test_test_mode_adds_the_previous_frame(toy_root):
+    dataset = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/val.json', True))
+    out = dataset[(1, 2)]['data_samples']
+    assert [f.frame_id for f in out] == [1, 2] and out.key_frames_inds == [1]
+    first = dataset[(1, 0)]['data_samples']  # first frame: its own reference
+    assert [f.frame_id for f in first] == [0, 0]
+    dataset.test_ref_offset = None  # single-frame testing
+    assert len(dataset[(1, 2)]['data_samples']) == 1
+
+
+def write_coco(path, images, annotations):
+    coco = dict(categories=[dict(id=i + 1, name=c) for i, c in enumerate(toy.CLASSES)],
+                videos=[dict(id=1, name='v')], images=images, annotations=annotations)
+    with open(path, 'w') as f:
+        json.dump(coco, f)
+
+
+def image(i, file_name):
+    return dict(id=i, video_id=1, frame_id=i - 1, file_name=file_name,
+                width=160, height=160)
+
+
+def box(i, image_id, bbox):
+    return dict(id=i, image_id=image_id, category_id=1, instance_id=1, bbox=bbox,
+                area=bbox[2] * bbox[3], iscrowd=0)
+
+
+def test_boxes_outside_the_image_are_clipped_or_dropped_with_warning(toy_root, tmp_path):
+    ann = osp.join(tmp_path, 'outside.json')
+    frames = sorted(os.listdir(osp.join(toy_root, 'train', 'video_000')))
+    write_coco(ann, [image(1, f'train/video_000/{frames[0]}'),
+                     image(2, f'train/video_000/{frames[1]}')],
+               [box(1, 1, [150, 150, 30, 30]),    # partly outside: clipped
+                box(2, 1, [200, 10, 20, 20]),     # fully outside: dropped
+                box(3, 2, [-40, -40, 20, 20])])   # frame 2 left without boxes
+    with pytest.warns(UserWarning, match='1 boxes clipped .* 2 boxes outside') as record:
+        dataset = DATASETS.build(toy_dataset_cfg(toy_root, ann))
+    assert any(ann in str(w.message) for w in record)
+    (frame, ) = dataset.get_data_info(0)['images']  # frame 2 filtered (no boxes)
+    assert [i['bbox'] for i in frame['instances']] == [[150, 150, 160, 160]]
+    # the single remaining frame is its own reference, and the model trains on it
+    data = pseudo_collate([dataset[(0, 0)]])
+    assert [f.frame_id for f in data['data_samples'][0]] == [0, 0]
+    model = MODELS.build(Config.fromfile(TOY_CONFIG).model)
+    losses = model.loss(**model.data_preprocessor(data, training=True))
+    assert torch.isfinite(losses['loss_cls'])
+
+
+@pytest.mark.parametrize('content, message', [
+    ('', 'is empty'),
+    ('{"images": [], "annotations": [], "categories": []}', 'lists no images'),
+    ('{"images": [', 'is not valid json'),
+])
+def test_empty_annotation_file_raises_naming_it(toy_root, tmp_path, content, message):
+    ann = osp.join(tmp_path, 'bad.json')
+    write(ann, content)
+    with pytest.raises(ValueError, match=message) as info:
+        DATASETS.build(toy_dataset_cfg(toy_root, ann))
+    assert ann in str(info.value)
+
+
+def test_missing_frame_raises_naming_the_file(toy_root, tmp_path):
+    ann = osp.join(tmp_path, 'missing.json')
+    write_coco(ann, [image(1, 'train/video_000/000000.jpg'),
+                     image(2, 'train/video_000/does_not_exist.jpg')],
+               [box(1, 1, [10, 10, 30, 30]), box(2, 2, [10, 10, 30, 30])])
+    dataset = DATASETS.build(toy_dataset_cfg(toy_root, ann, test_mode=True))
+    with pytest.raises(FileNotFoundError, match='does_not_exist.jpg'):
+        dataset[(0, 1)]
+
+
+def test_predictions_reach_coco_video_metric(toy_root):
+    """Test-mode data -> OFF model -> CocoVideoMetric, scoring key frames only."""
+    cfg = Config.fromfile(TOY_CONFIG)
+    dataset = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/val.json', True))
+    model = MODELS.build(cfg.model).eval()
+    metric = CocoVideoMetric(ann_file=osp.join(toy_root, 'annotations', 'val.json'))
+    metric.dataset_meta = dataset.metainfo
+    with torch.no_grad():
+        for video in range(len(dataset)):
+            for frame in range(dataset.get_len_per_video(video)):
+                batch = pseudo_collate([dataset[(video, frame)]])
+                outputs = model.test_step(batch)
+                assert outputs[0][0].frame_id == frame
+                metric.process(batch, [o.to_dict() for o in outputs])
+    assert len(metric.results) == dataset.num_all_imgs
+    results = metric.evaluate(size=dataset.num_all_imgs)
+    assert 0.0 <= results['coco/bbox_mAP_50'] <= 1.0

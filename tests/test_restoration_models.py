@@ -1,0 +1,167 @@
+"""DnCNN / DnCNN_OFF built from the shipped configs: structure, steps, overfit."""
+import glob
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+import off_plugins  # noqa: F401
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
+
+from off_plugins.core.dncnn import DnCNNNet, DnCNNOFFNet, plain_convs
+from off_plugins.registry import MODELS
+
+CONFIGS = sorted(glob.glob('configs/dncnn_off/*.py'))
+DEMO_CONFIGS = sorted(glob.glob('configs/dncnn_off/demo/*.py'))
+DNCNN = 'configs/dncnn_off/dncnn_4xb7-50e_vimeo90k-jpeg2000-q20.py'
+OFF2 = 'configs/dncnn_off/dncnn-off2_4xb7-50e_vimeo90k-jpeg2000-q40.py'
+OFF3 = 'configs/dncnn_off/dncnn-off3_4xb7-50e_vimeo90k-jpeg2000-q20.py'
+
+
+def build(path):
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    import off_plugins.restoration  # noqa: F401  (what custom_imports does)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return cfg, model
+
+
+def convs(module):
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+
+
+def batch(num_frames, n=2, h=16, w=20, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    gt = torch.rand(n, 3, h, w, generator=g)
+    noisy = (gt[:, None] + 0.1 * torch.randn(n, num_frames, 3, h, w,
+                                             generator=g)).clamp(0, 1)
+    return dict(inputs=noisy,
+                data_samples=dict(gt=gt, clip=[f'c{i}' for i in range(n)]))
+
+
+def test_all_table9_configs_ship():
+    names = {c.split('/')[-1] for c in CONFIGS}
+    for q in (20, 40):
+        for algo in ('dncnn', 'dncnn-off2', 'dncnn-off3'):
+            assert f'{algo}_4xb7-50e_vimeo90k-jpeg2000-q{q}.py' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS + DEMO_CONFIGS)
+def test_config_builds_consistent_model(path):
+    cfg, model = build(path)
+    t = cfg.model.get('num_frames', 1)
+    assert model.num_frames == t
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.num_frames == t
+    q = 'q20' if path.endswith('q20.py') else 'q40'
+    assert cfg.test_dataloader.dataset.data_prefix.lq.endswith(q)
+    out = model(batch(t)['inputs'], mode='tensor')
+    assert out.shape == (2, 3, 16, 20)
+
+
+@pytest.mark.parametrize('path', [DNCNN, OFF3])
+def test_paper_structure_and_xavier_init(path):
+    cfg, model = build(path)
+    layers = convs(model)
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                   for m in model.modules())
+    if cfg.model.type == 'DnCNN':
+        assert len(layers) == 20
+    else:
+        net = model.net
+        assert (len(convs(net.head)), len(convs(net.merge)),
+                len(convs(net.tail))) == (3, 5, 18)
+    for conv in layers:
+        fan_in = conv.in_channels * 9
+        fan_out = conv.out_channels * 9
+        bound = math.sqrt(6 / (fan_in + fan_out))
+        assert conv.weight.abs().max() <= bound + 1e-6
+        assert conv.weight.abs().max() > 0.9 * bound  # uniform, not default
+        assert torch.all(conv.bias == 0)
+
+
+def test_dncnn_off_sums_motion_into_centre_features():
+    net = DnCNNOFFNet(num_frames=3, channels=8, head_convs=2, merge_convs=2,
+                      tail_convs=3, off_channels=4)
+    frames = torch.rand(2, 3, 3, 12, 12)
+    last = convs(net.merge)[-1]
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+    # no motion: the tail sees exactly the centre frame's head features
+    expected = frames[:, 1] - net.tail(net.merge_act(net.head(frames[:, 1])))
+    torch.testing.assert_close(net(frames), expected)
+
+
+def test_global_residual_returns_centre_frame_when_tail_is_zero():
+    for net, t in ((DnCNNNet(channels=8, depth=3), 1),
+                   (DnCNNOFFNet(num_frames=2, channels=8, head_convs=1,
+                                merge_convs=1, tail_convs=2,
+                                off_channels=4), 2),
+                   (DnCNNOFFNet(num_frames=3, channels=8, head_convs=1,
+                                merge_convs=1, tail_convs=2,
+                                off_channels=4), 3)):
+        last = convs(net)[-1]
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        frames = torch.rand(1, t, 3, 10, 10)
+        torch.testing.assert_close(net(frames), frames[:, t // 2])
+
+
+def test_neighbours_reach_the_output_only_with_off():
+    net = DnCNNOFFNet(num_frames=3, channels=8, head_convs=1, merge_convs=1,
+                      tail_convs=2, off_channels=4)
+    frames = torch.rand(1, 3, 3, 10, 10)
+    moved = frames.clone()
+    moved[:, 2] = torch.rand(3, 10, 10)
+    assert not torch.allclose(net(frames), net(moved))
+
+
+def test_bad_arguments_and_inputs_raise():
+    with pytest.raises(ValueError, match='num_segments must be >= 2'):
+        DnCNNOFFNet(num_frames=1)
+    with pytest.raises(ValueError, match='depth must be >= 2'):
+        DnCNNNet(depth=1)
+    with pytest.raises(ValueError, match='num_convs must be >= 1'):
+        plain_convs(3, 3, 8, 0, final_act=False)
+    _, model = build(OFF3)
+    with pytest.raises(ValueError, match=r'\(N, 3, 3, H, W\)'):
+        model(torch.rand(1, 2, 3, 8, 8))
+    with pytest.raises(ValueError, match="needs data_samples with 'gt'"):
+        model(torch.rand(1, 3, 3, 8, 8), mode='loss')
+    with pytest.raises(ValueError, match='mode must be'):
+        model(**batch(3), mode='bogus')
+
+
+@pytest.mark.parametrize('path', [DNCNN, OFF2, OFF3])
+def test_train_step_and_test_step(path):
+    cfg, model = build(path)
+    t = model.num_frames
+    data = batch(t)
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=5e-4))
+    log_vars = model.train_step(data, optim)
+    assert set(log_vars) == {'loss'} and torch.isfinite(log_vars['loss'])
+    outs = model.test_step(data)
+    assert len(outs) == 2
+    for out, clip, gt, lq in zip(outs, data['data_samples']['clip'],
+                                 data['data_samples']['gt'],
+                                 data['inputs'][:, t // 2]):
+        assert out['clip'] == clip
+        assert out['pred'].shape == (3, 16, 20)
+        torch.testing.assert_close(out['gt'], gt)
+        torch.testing.assert_close(out['lq'], lq)
+
+
+@pytest.mark.parametrize('path', [DNCNN, OFF2, OFF3])
+def test_loss_decreases_on_tiny_overfit(path):
+    torch.manual_seed(0)
+    _, model = build(path)
+    data = batch(model.num_frames, n=2, h=12, w=12)
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=5e-4))
+    first = model.train_step(data, optim)['loss'].item()
+    for _ in range(40):
+        last = model.train_step(data, optim)['loss'].item()
+    assert last < 0.5 * first

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Install off_plugins and its pinned toolbox stack into the active Python.
+#
+#   bash tools/install.sh            # CPU torch 2.13.0 (the default)
+#   TORCH_SPEC="torch==2.4.1" TORCH_INDEX_URL=https://download.pytorch.org/whl/cu121 \
+#   FORCE_CUDA=1 bash tools/install.sh    # a CUDA torch on a GPU machine
+#
+# Safe to run again: finished steps are skipped or resolve in seconds (pip keeps
+# the mmcv wheel it built in its cache).
+set -euo pipefail
+
+PY=${PYTHON:-python}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+# torch 2.13 needs setuptools>=77.0.3; mmcv's setup.py and mmengine's
+# `mmaction::` base configs need pkg_resources, gone in setuptools 81.
+SETUPTOOLS='setuptools>=77.0.3,<81'
+PIP=("$PY" -m pip install --disable-pip-version-check)
+
+step() { printf '\n[install] %s\n' "$*"; }
+
+step "torch ($TORCH_SPEC) and build tools"
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+    "${PIP[@]}" "$TORCH_SPEC" --index-url "$TORCH_INDEX_URL"
+else
+    "${PIP[@]}" "$TORCH_SPEC"
+fi
+"${PIP[@]}" "$SETUPTOOLS" wheel ninja numpy
+
+step "mmcv 2.1.0 with compiled ops (built from source; ~7 min the first time)"
+if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
+    echo "mmcv 2.1.0 with ops already installed"
+else
+    MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} MAX_JOBS=${MAX_JOBS:-2} \
+        "${PIP[@]}" --no-build-isolation mmcv==2.1.0 "$SETUPTOOLS"
+fi
+
+step "OpenMMLab toolboxes, video/image I/O and test dependencies"
+"${PIP[@]}" "$SETUPTOOLS" mmengine==0.10.7 mmdet==3.3.0 mmaction2==1.2.0 \
+    importlib_metadata decord==0.6.0 pycocotools scipy pytest scikit-video
+
+step "FFmpeg (JPEG2000 encoder for the restoration task)"
+if command -v ffmpeg >/dev/null 2>&1; then
+    echo "ffmpeg already installed"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg
+else
+    echo "ffmpeg not found and apt-get unavailable: install FFmpeg yourself;" \
+         "the restoration tools fall back to Pillow's OpenJPEG encoder"
+fi
+
+step "off_plugins (editable)"
+"${PIP[@]}" --no-build-isolation --no-deps -e .
+
+step "check"
+"$PY" -c "import off_plugins, mmcv.ops, mmdet.models, mmaction.models; print('off_plugins stack OK')"

@@ -91,22 +91,24 @@ def test_table7_rows_differ_only_in_off(real_models):
 
 
 @pytest.mark.parametrize('name', list(REAL))
-def test_real_config_losses_and_backward(real_models, name):
+def test_real_config_losses(real_models, name):
+    """Every Table 7 row trains; the final (MS) row is also run backward."""
     model = real_models[name].train()
-    data = model.data_preprocessor(make_batch(), training=True)
-    assert data['inputs'].shape == (1, 2, 3, 64, 96)
+    data = model.data_preprocessor(make_batch(size=(48, 64)), training=True)
+    assert data['inputs'].shape == (1, 2, 3, 48, 64)
     losses = model.loss(**data)
     for key in ('loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'acc'):
         assert key in losses, key
     total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(v)
                 for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total) and total > 0
+    if name != 'ms':
+        return
     model.zero_grad()
     total.backward()
-    grad = model.roi_head.bbox_head.fc_cls.weight.grad
-    assert grad is not None and grad.abs().sum() > 0
-    if name != 'rfcn':
-        assert model.neck.pyramid.units[0].reduce[0].weight.grad.abs().sum() > 0
+    assert model.roi_head.bbox_head.fc_cls.weight.grad.abs().sum() > 0
+    for unit in model.neck.pyramid.units:  # both OFF scales receive gradient
+        assert unit.reduce[0].weight.grad.abs().sum() > 0
 
 
 @pytest.fixture(scope='module')

@@ -6,6 +6,7 @@ _base_ = './rfcn_r18-tiny_1xb4-600it_toyvid.py'
 model = dict(
     neck=dict(
         off=dict(
+            _delete_=True,  # the baseline's off is None
             off_levels=(0, ),
             stage_channels=(32, 64),
             blocks_per_stage=1,

@@ -5,6 +5,7 @@ _base_ = './rfcn_r101_4xb1-220k_imagenetvid.py'
 model = dict(
     neck=dict(
         off=dict(
+            _delete_=True,  # the baseline's off is None
             off_levels=(),
             stage_channels=(256, ),
             blocks_per_stage=2,

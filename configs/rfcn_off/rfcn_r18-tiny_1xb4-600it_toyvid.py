@@ -43,6 +43,7 @@ test_pipeline = [
         type='TransformBroadcaster',
         transforms=[
             dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=(160, 160), keep_ratio=True),
             dict(type='LoadTrackAnnotations'),
         ]),
     dict(type='PackTrackInputs')

@@ -1,0 +1,184 @@
+"""JPEG2000 preparation (resumable, atomic), train/test launchers, demo parts."""
+import glob
+import importlib.util
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import off_plugins  # noqa: F401
+from off_plugins.restoration import ClipError, psnr
+from off_plugins.restoration import compress
+from test_restoration_helpers import make_vimeo
+
+TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
+
+
+def load_tool(relpath):
+    """Import a script of tools/ as a module (tools/ is not a package)."""
+    name = 'tool_' + relpath.replace('/', '_')[:-3]
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(TOOLS, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+compress_vimeo = load_tool('restoration/compress_vimeo.py')
+run_real_footage = load_tool('restoration/run_real_footage.py')
+train_tool = load_tool('train.py')
+test_tool = load_tool('test.py')
+
+HAS_FFMPEG = compress.find_ffmpeg() is not None
+DEMO_DNCNN = run_real_footage.DEMO_CONFIGS['DnCNN']
+
+
+def read(path):
+    return np.asarray(Image.open(path).convert('RGB'))
+
+
+def mean_psnr(root, q):
+    vals = [psnr(read(p), read(p.replace(f'sequences_jpeg2000_q{q}',
+                                         'sequences')))
+            for p in glob.glob(f'{root}/sequences_jpeg2000_q{q}/*/*/im*.png')]
+    assert len(vals) == 14
+    return float(np.mean(vals))
+
+
+def test_pillow_backend_is_resumable(tmp_path):
+    root = str(tmp_path)
+    make_vimeo(root, h=48, w=64, lq_prefix='unused')
+    lines = []
+    assert compress.compress_dataset(root, [20], backend='pillow',
+                                     log=lines.append) == {20: 2}
+    assert any('2/2 clips' in line for line in lines)
+    assert 20 < mean_psnr(root, 20) < 60
+    assert compress.compress_dataset(root, [20], backend='pillow',
+                                     log=lines.append) == {20: 0}
+    os.remove(osp.join(root, 'sequences_jpeg2000_q20/00001/0002/im6.png'))
+    os.makedirs(osp.join(root, 'sequences_jpeg2000_q20/00001/.tmp-stale'))
+    assert compress.compress_dataset(root, [20], backend='pillow',
+                                     log=lines.append) == {20: 1}
+    assert 'removed 1 stale' in ''.join(lines)
+    assert not glob.glob(f'{root}/sequences_jpeg2000_q20/*/.tmp-*')
+
+
+def test_interrupted_clip_leaves_no_frame_behind(tmp_path, monkeypatch):
+    root = str(tmp_path)
+    make_vimeo(root, clips=('00001/0001', ), lq_prefix='unused')
+    calls = []
+    real = compress.pillow_round_trip
+
+    def dies_on_third_frame(img, db):
+        calls.append(db)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(img, db)
+
+    monkeypatch.setattr(compress, 'pillow_round_trip', dies_on_third_frame)
+    dst = osp.join(root, 'out', '00001', '0001')
+    with pytest.raises(KeyboardInterrupt):
+        compress.compress_clip(osp.join(root, 'sequences', '00001', '0001'),
+                               dst, 40, 'pillow', '00001/0001')
+    assert os.listdir(dst) == []
+    assert os.listdir(osp.dirname(dst)) == ['0001']  # no temporary folder
+
+
+def test_missing_source_frame_names_the_clip(tmp_path):
+    root = str(tmp_path)
+    make_vimeo(root, lq_prefix='unused')
+    os.remove(osp.join(root, 'sequences', '00001', '0002', 'im7.png'))
+    with pytest.raises(ClipError, match='00001/0002.*im7.png'):
+        compress.compress_dataset(root, [40], backend='pillow',
+                                  log=lambda _: None)
+
+
+def test_missing_ffmpeg_gives_a_clear_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(compress.shutil, 'which', lambda _: None)
+    assert compress.resolve_backend('auto') == 'pillow'
+    with pytest.raises(RuntimeError, match='apt-get install -y ffmpeg'):
+        compress.resolve_backend('ffmpeg')
+    make_vimeo(str(tmp_path))
+    assert compress_vimeo.main([str(tmp_path), '--backend', 'ffmpeg']) == 1
+    assert '--backend pillow' in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_FFMPEG, reason='ffmpeg is not installed')
+def test_ffmpeg_q40_degrades_more_than_q20(tmp_path):
+    root = str(tmp_path)
+    make_vimeo(root, h=48, w=64, lq_prefix='unused')
+    assert compress_vimeo.main([root, '--q', '20', '40', '--backend',
+                                'ffmpeg', '--workers', '1']) == 0
+    q20, q40 = mean_psnr(root, 20), mean_psnr(root, 40)
+    assert 25 < q40 < q20 < 60
+
+
+def test_demo_split_holds_out_the_end_after_a_gap():
+    train, test = run_real_footage.split_clips(16, 0.25)
+    assert list(test) == [12, 13, 14, 15]
+    assert max(train) == 10
+
+
+def tool_options(root):
+    """--cfg-options that point a config at a tiny folder, for a CPU."""
+    options = [
+        'train_dataloader.batch_size=2', 'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1'
+    ]
+    for loader in ('train', 'val', 'test'):
+        options += [
+            f'{loader}_dataloader.dataset.data_root={root}',
+            f'{loader}_dataloader.dataset.data_prefix.lq='
+            'sequences_jpeg2000_q20', f'{loader}_dataloader.num_workers=0',
+            f'{loader}_dataloader.persistent_workers=False'
+        ]
+    return options
+
+
+@pytest.fixture
+def trained(tmp_path):
+    """A one-epoch run of tools/train.py: (options, work dir, checkpoint)."""
+    root = str(tmp_path / 'data')
+    make_vimeo(root, h=24, w=24)
+    work = str(tmp_path / 'work')
+    options = tool_options(root)
+    train_tool.main([DEMO_DNCNN, '--work-dir', work, '--cfg-options'] +
+                    options + ['train_cfg.max_epochs=1'])
+    return options, work, osp.join(work, 'epoch_1.pth')
+
+
+def test_train_tool_trains_a_shipped_config(trained):
+    _, work, ckpt = trained
+    assert osp.isfile(ckpt)
+    assert osp.isfile(osp.join(work, 'best_PSNR_epoch_1.pth'))
+
+
+@pytest.mark.xfail(
+    strict=True, raises=pickle.UnpicklingError,
+    reason='off_plugins/compat.py does not allow-list numpy 2 scalars/dtypes '
+    'and HistoryBuffer statistics methods that mmengine checkpoints hold '
+    '(reported to the compat owner)')
+def test_test_tool_and_resume_load_the_checkpoint(trained, tmp_path):
+    options, work, ckpt = trained
+    dump = str(tmp_path / 'preds.pkl')
+    metrics = test_tool.main([DEMO_DNCNN, ckpt, '--work-dir', work, '--dump',
+                              dump, '--cfg-options'] + options)
+    assert set(metrics) >= {'PSNR', 'SSIM', 'input_PSNR', 'input_SSIM'}
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert [p['clip'] for p in preds] == ['00001/0001', '00001/0002']
+    train_tool.main([DEMO_DNCNN, '--work-dir', work, '--resume',
+                     '--cfg-options'] + options + ['train_cfg.max_epochs=2'])
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def test_train_tool_cli_help_runs():
+    out = subprocess.run([sys.executable, osp.join(TOOLS, 'train.py'),
+                          '--help'], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=osp.dirname(TOOLS)))
+    assert out.returncode == 0 and '--cfg-options' in out.stdout

@@ -118,6 +118,16 @@ def test_ffmpeg_q40_degrades_more_than_q20(tmp_path):
     assert 25 < q40 < q20 < 60
 
 
+@pytest.mark.skipif(not HAS_FFMPEG, reason='ffmpeg is not installed')
+def test_pillow_calibration_matches_ffmpeg_mean_psnr():
+    from test_restoration_helpers import smooth_image
+    rng = np.random.default_rng(0)
+    images = [smooth_image(rng, 48, 64) for _ in range(2)]
+    res = compress.calibrate_pillow(images, 40)
+    assert abs(res['pillow_psnr'] - res['ffmpeg_psnr']) < 0.5
+    assert 25 < res['target_db'] < 60
+
+
 def test_demo_split_holds_out_the_end_after_a_gap():
     train, test = run_real_footage.split_clips(16, 0.25)
     assert list(test) == [12, 13, 14, 15]
@@ -158,11 +168,6 @@ def test_train_tool_trains_a_shipped_config(trained):
     assert osp.isfile(osp.join(work, 'best_PSNR_epoch_1.pth'))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=pickle.UnpicklingError,
-    reason='off_plugins/compat.py does not allow-list numpy 2 scalars/dtypes '
-    'and HistoryBuffer statistics methods that mmengine checkpoints hold '
-    '(reported to the compat owner)')
 def test_test_tool_and_resume_load_the_checkpoint(trained, tmp_path):
     options, work, ckpt = trained
     dump = str(tmp_path / 'preds.pkl')

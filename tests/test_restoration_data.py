@@ -123,6 +123,8 @@ def test_bad_dataset_arguments_raise(tmp_path):
     with pytest.raises(ValueError, match='keys gt and lq'):
         Vimeo90KSeptupletDataset('sep_testlist.txt', str(tmp_path),
                                  data_prefix=dict(gt='sequences'))
+    with pytest.raises(ValueError, match='pipeline must be empty'):
+        dataset(tmp_path, 1, pipeline=[dict(type='LoadImageFromFile')])
     with pytest.raises(ValueError, match='crop_size'):
         dataset(tmp_path, 1, crop_size=0)
     open(osp.join(tmp_path, 'empty.txt'), 'w').close()

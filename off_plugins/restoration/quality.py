@@ -34,6 +34,10 @@ def psnr(img: np.ndarray, ref: np.ndarray) -> float:
     return float('inf') if mse == 0 else float(10 * np.log10(PEAK**2 / mse))
 
 
+def _blur(a: np.ndarray) -> np.ndarray:
+    return gaussian_filter(a, SSIM_SIGMA, truncate=SSIM_TRUNCATE)
+
+
 def ssim(img: np.ndarray, ref: np.ndarray) -> float:
     """Mean SSIM (Gaussian window, sigma 1.5) over channels, 0-255 scale.
 
@@ -52,14 +56,10 @@ def ssim(img: np.ndarray, ref: np.ndarray) -> float:
     for ch in range(img.shape[2]):
         x = img[..., ch].astype(np.float64)
         y = ref[..., ch].astype(np.float64)
-
-        def blur(a):
-            return gaussian_filter(a, SSIM_SIGMA, truncate=SSIM_TRUNCATE)
-
-        mx, my = blur(x), blur(y)
-        vx = blur(x * x) - mx * mx
-        vy = blur(y * y) - my * my
-        cxy = blur(x * y) - mx * my
+        mx, my = _blur(x), _blur(y)
+        vx = _blur(x * x) - mx * mx
+        vy = _blur(y * y) - my * my
+        cxy = _blur(x * y) - mx * my
         s = ((2 * mx * my + c1) * (2 * cxy + c2) /
              ((mx * mx + my * my + c1) * (vx + vy + c2)))
         scores.append(s[pad:-pad, pad:-pad].mean())

@@ -75,7 +75,8 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         clip_length: frames per clip (7 for septuplets).
         crop_size: train on random ``crop_size`` squares (same place in all
             frames); ``None`` (the paper) or ``test_mode`` uses full frames.
-        **kwargs: passed to :class:`mmengine.dataset.BaseDataset`.
+        **kwargs: passed to :class:`mmengine.dataset.BaseDataset`; the
+            dataset loads and crops by itself, so ``pipeline`` must be empty.
 
     Each item is ``dict(inputs=(T, 3, H, W), data_samples=dict(gt=(3, H, W),
     clip=str))``, floats in [0, 1].
@@ -95,6 +96,10 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         if set(prefix) != {'gt', 'lq'}:
             raise ValueError('data_prefix must have the keys gt and lq, got '
                              f'{sorted(prefix)}')
+        if kwargs.get('pipeline'):
+            raise ValueError('Vimeo90KSeptupletDataset loads and crops clips '
+                             'itself; pipeline must be empty, got '
+                             f"{kwargs['pipeline']}")
         if crop_size is not None and crop_size < 1:
             raise ValueError(f'crop_size must be >= 1 or None, got {crop_size}')
         self.num_frames = num_frames

@@ -56,25 +56,53 @@ def patch_mmaction_drn() -> bool:
     return True
 
 
+def history_buffer_attribute(owner, name: str):
+    """A ``getattr`` restricted to what mmengine checkpoints reference.
+
+    mmengine's ``HistoryBuffer`` pickles its statistics methods by reference,
+    which the pickle stream spells ``getattr(HistoryBuffer, 'mean')``. Allowing
+    the real builtin ``getattr`` would let a crafted checkpoint reach any
+    attribute of any allowed object; this stand-in is registered under the
+    builtin's name and only returns functions defined on ``HistoryBuffer``.
+    """
+    import pickle
+
+    from mmengine.logging.history_buffer import HistoryBuffer
+    value = getattr(owner, name, None) if owner is HistoryBuffer else None
+    if not callable(value) or name.startswith('_'):
+        raise pickle.UnpicklingError(
+            f'checkpoint references {owner!r}.{name}; only HistoryBuffer '
+            'statistics methods are allowed under safe loading')
+    return value
+
+
 def safe_checkpoint_globals() -> list:
-    """The classes mmengine checkpoints need under torch's safe loading."""
+    """The objects mmengine checkpoints need under torch's safe loading."""
     import numpy as np
-    found = []
-    if _module_exists('mmengine'):
-        from mmengine.logging.history_buffer import HistoryBuffer
-        found.append(HistoryBuffer)
-    found += [
-        np.core.multiarray._reconstruct if hasattr(np, 'core') else None,
-        np.ndarray, np.dtype
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    dtypes = [getattr(np.dtypes, name) for name in dir(np.dtypes)
+              if name.endswith('DType') and name not in ('StringDType', 'ObjectDType')]
+    return [
+        HistoryBuffer, multiarray._reconstruct, multiarray.scalar, np.ndarray,
+        np.dtype, *dtypes,
+        (history_buffer_attribute, '__builtin__.getattr'),
+        (history_buffer_attribute, 'builtins.getattr'),
     ]
-    return [g for g in found if g is not None]
 
 
-def allow_mmengine_checkpoints() -> None:
-    """Allow-list mmengine's checkpoint globals for ``torch.load``."""
+def allow_mmengine_checkpoints() -> bool:
+    """Allow-list mmengine's checkpoint objects for ``torch.load``.
+
+    Returns True when the allow-list was registered (mmengine installed and a
+    torch with ``add_safe_globals``).
+    """
     import torch
-    if hasattr(torch.serialization, 'add_safe_globals'):
-        torch.serialization.add_safe_globals(safe_checkpoint_globals())
+    if not _module_exists('mmengine') or not hasattr(
+            torch.serialization, 'add_safe_globals'):
+        return False
+    torch.serialization.add_safe_globals(safe_checkpoint_globals())
+    return True
 
 
 patch_mmaction_drn()

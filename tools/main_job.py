@@ -40,7 +40,8 @@ def toolbox_tool(name: str) -> str:
 def run(cmd, log):
     """Run a command, streaming its output; raise with the log path on failure."""
     print('$ ' + ' '.join(cmd), flush=True)
-    with open(log, 'w') as f:
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, "w") as f:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         for line in proc.stdout:

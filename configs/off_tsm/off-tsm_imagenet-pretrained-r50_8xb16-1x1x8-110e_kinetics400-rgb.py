@@ -2,7 +2,10 @@
 # (10 clips x 3 crops), half-cosine learning rate from 0.01 over 110 epochs.
 # Stage 1 is MMAction2's own TSM-R50 (its released checkpoint below); stage 2
 # freezes it and trains the OFF sub-network (Section 4.2.1).
-_base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-100e_kinetics400-rgb.py'
+# The base is the 50e config: the 100e one only changes the schedule, which is
+# replaced here, and mmaction2 1.2.0's metafile entry for it lacks its `.py`,
+# so `mmaction::` cannot resolve it.
+_base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py'
 
 custom_imports = dict(
     imports=['off_plugins.mmaction'], allow_failed_imports=False)
@@ -17,7 +20,8 @@ load_from = ('https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
 
 model = dict(
     backbone=dict(
-        pretrained=None,
+        pretrained=None,  # weights come from the stage-1 checkpoint
+        pretrained2d=False,
         num_segments=num_segments,
         out_indices=(1, 2, 3),
         frozen_stages=4,

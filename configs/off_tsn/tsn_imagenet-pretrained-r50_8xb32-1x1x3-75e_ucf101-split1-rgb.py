@@ -1,6 +1,9 @@
 # Stage 1 (Section 4.2.1): MMAction2's own TSN-R50, retargeted to UCF-101.
 _base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
 
+# off_plugins' compatibility fixes make mmaction2 1.2.0's wheel importable.
+custom_imports = dict(imports=['off_plugins'], allow_failed_imports=False)
+
 split = 1
 data_root = 'data/ucf101/videos'
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'

@@ -2,6 +2,9 @@
 # scratch on the generated motion dataset (64x64 videos, 8 motion classes).
 _base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
 
+# off_plugins' compatibility fixes make mmaction2 1.2.0's wheel importable.
+custom_imports = dict(imports=['off_plugins'], allow_failed_imports=False)
+
 num_classes = 8
 data_root = 'data/offmotion/videos'
 ann_file_train = 'data/offmotion/offmotion_train_list_videos.txt'

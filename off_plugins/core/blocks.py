@@ -78,6 +78,14 @@ class ResidualBlock(nn.Module):
                          nn.Conv2d(in_channels, out_channels, 1))
         self.act2 = act_layer()
 
+    def zero_init_last(self) -> None:
+        """Zero the residual branch's last layer so the block starts as its
+        shortcut (as timm's ``zero_init_last``); keeps deep stacks without BN
+        from amplifying activations at initialisation."""
+        nn.init.zeros_(self.conv2.weight)
+        if self.conv2.bias is not None:
+            nn.init.zeros_(self.conv2.bias)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.act1(self.norm1(self.conv1(x)))
         y = self.attn(self.norm2(self.conv2(y)))

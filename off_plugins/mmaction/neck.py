@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
-from off_plugins.core import OFFPyramid, average_pairs
+from off_plugins.core import OFFPyramid, ResidualBlock, average_pairs
 
 
 def _frames_view(x: torch.Tensor) -> torch.Tensor:
@@ -31,6 +31,11 @@ class OFFNeck(nn.Module):
 
     Args:
         in_channels: backbone channels of the stages fed to OFF, finest first.
+        off_indices: which of the neck's inputs feed OFF (one per entry of
+            ``in_channels``); None means all of them. The last input is always
+            the backbone feature scored by the head, so a backbone with
+            ``out_indices=(0, 1, 2, 3)`` and ``off_indices=(0, 1, 2)`` runs OFF
+            on the three finer stages.
         num_classes: classes for the intermediate classifiers.
         num_segments: T during training (alpha of Section 4.2.3).
         test_num_segments: T at validation and test (beta); defaults to
@@ -45,6 +50,7 @@ class OFFNeck(nn.Module):
 
     def __init__(self,
                  in_channels: Sequence[int] = (512, 1024, 2048),
+                 off_indices: Optional[Sequence[int]] = None,
                  num_classes: int = 400,
                  num_segments: int = 3,
                  test_num_segments: Optional[int] = None,
@@ -61,6 +67,11 @@ class OFFNeck(nn.Module):
         super().__init__()
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
+        self.off_indices = (tuple(range(len(in_channels)))
+                            if off_indices is None else tuple(off_indices))
+        if len(self.off_indices) != len(in_channels):
+            raise ValueError(f'off_indices {self.off_indices} must name one '
+                             f'input per in_channels entry {tuple(in_channels)}')
         self.num_segments = num_segments
         self.test_num_segments = (num_segments if test_num_segments is None
                                   else test_num_segments)
@@ -83,9 +94,11 @@ class OFFNeck(nn.Module):
     def init_weights(self) -> None:
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out',
-                                        nonlinearity='relu')
+                nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
                 nn.init.zeros_(m.bias)
+        for m in self.modules():
+            if isinstance(m, ResidualBlock):
+                m.zero_init_last()
         for fc in self.aux_fcs:
             nn.init.normal_(fc.weight, std=self.init_std)
             nn.init.zeros_(fc.bias)
@@ -100,16 +113,17 @@ class OFFNeck(nn.Module):
         Returns:
             (N*V, C_last + C_off, 1, 1, 1) features and the auxiliary losses.
         """
-        if len(x) != len(self.pyramid.units):
+        needed = max(max(self.off_indices) + 1, len(self.pyramid.units))
+        if len(x) < needed:
             raise ValueError(
-                f'OFFNeck expects {len(self.pyramid.units)} backbone stages '
+                f'OFFNeck expects at least {needed} backbone stages '
                 f'(set the backbone out_indices accordingly), got {len(x)}')
         t = self.num_segments if self.training else self.test_num_segments
         s = x[0].shape[2]
         if s % t:
             raise ValueError(f'{s} frames per sample do not split into views '
                              f'of {t} segments ({"num_segments" if self.training else "test_num_segments"}={t})')
-        feats = [_frames_view(each) for each in x]  # (N*S, C_i, H_i, W_i)
+        feats = [_frames_view(x[i]) for i in self.off_indices]  # (N*S, C_i, H_i, W_i)
         outs = self.pyramid(feats, t)  # (N*V*(T-1), C_out_i, H_i, W_i)
         pooled = [average_pairs(o.mean(dim=(2, 3)), t) for o in outs]  # (N*V, C_out_i)
         last = x[-1].mean(dim=(3, 4))  # (N, C_last, S)

@@ -26,8 +26,8 @@ REAL = {
     'ms': 'rfcn-off-ms_r101_4xb1-220k_imagenetvid.py',
 }
 TOY = {
-    'rfcn': 'rfcn_r18-tiny_1xb4-600it_toyvid.py',
-    'ms': 'rfcn-off-ms_r18-tiny_1xb4-600it_toyvid.py',
+    'rfcn': 'rfcn_r18-tiny_1xb4-400it_toyvid.py',
+    'ms': 'rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py',
 }
 
 register_all_modules()

@@ -50,7 +50,7 @@ class ImagenetVIDDataset(BaseVideoDataset):
     """ImageNet VID / DET-30 frames grouped into videos.
 
     Bad input, MMDetection's way: boxes partly outside the image are clipped,
-    boxes with nothing left inside are dropped, both counted in one warning
+    boxes with less than one pixel inside are dropped, both counted in one warning
     that names the annotation file; training frames without boxes are filtered
     (``filter_cfg``); an empty annotation file raises ``ValueError`` naming it.
 
@@ -77,8 +77,8 @@ class ImagenetVIDDataset(BaseVideoDataset):
         if self._box_fixes:
             warnings.warn(
                 f'{self.ann_file}: {self._box_fixes["clipped"]} boxes clipped '
-                f'to their image, {self._box_fixes["dropped"]} boxes outside '
-                'their image dropped')
+                f'to their image, {self._box_fixes["dropped"]} boxes with less '
+                'than one pixel inside their image dropped')
         return data_list
 
     def parse_data_info(self, raw_data_info: dict) -> dict:

@@ -26,7 +26,7 @@ import numpy as np
 from skimage import data as skdata
 
 CLASSES = ('cat', 'cup', 'patch')
-FRAME_SIZE = 160
+FRAME_SIZE = 128
 SPLITS = dict(train=dict(videos=24, frames=16, seed=0),
               val=dict(videos=8, frames=12, seed=1))
 
@@ -63,7 +63,7 @@ def make_video(textures: dict, num_frames: int, rng: np.random.Generator):
     objects = []
     for track in range(rng.integers(1, 4)):
         label = int(rng.integers(len(CLASSES)))
-        w, h = (int(v) for v in rng.integers(28, 52, size=2))
+        w, h = (int(v) for v in rng.integers(30, 56, size=2))
         if CLASSES[label] == 'patch':
             src = background[rng.integers(0, s - h):, rng.integers(0, s - w):][:h, :w]
             sprite = np.clip(src * 1.1 + 8, 0, 255)
@@ -71,7 +71,7 @@ def make_video(textures: dict, num_frames: int, rng: np.random.Generator):
             src = textures[CLASSES[label]][0]
             sprite = cv2.resize(src, (w, h))
         pos = rng.uniform([0, 0], [s - w, s - h])
-        speed = rng.uniform(1.5, 4.0) * np.array([np.cos(a := rng.uniform(0, 2 * np.pi)),
+        speed = rng.uniform(1.5, 3.5) * np.array([np.cos(a := rng.uniform(0, 2 * np.pi)),
                                                    np.sin(a)])
         objects.append(dict(label=label, sprite=sprite, pos=pos, vel=speed,
                             size=(w, h), track=track))

@@ -1,7 +1,7 @@
 # CPU demo: R-FCN + OFF(MS) at tiny width on the toy set: OFF on the res3
 # maps (32-d here, 512-d in the real model) and on the reduced maps, SE
 # refinement, reference = previous frame at test time.
-_base_ = './rfcn_r18-tiny_1xb4-600it_toyvid.py'
+_base_ = './rfcn_r18-tiny_1xb4-400it_toyvid.py'
 
 model = dict(
     neck=dict(

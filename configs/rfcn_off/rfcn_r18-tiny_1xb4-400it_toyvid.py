@@ -43,7 +43,7 @@ test_pipeline = [
         type='TransformBroadcaster',
         transforms=[
             dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=(160, 160), keep_ratio=True),
+            dict(type='Resize', scale=(128, 128), keep_ratio=True),
             dict(type='LoadTrackAnnotations'),
         ]),
     dict(type='PackTrackInputs')
@@ -75,14 +75,14 @@ val_dataloader = None
 val_evaluator = None
 val_cfg = None
 
-max_iters = 600
+max_iters = 400
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', by_epoch=False, milestones=[480], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=False, milestones=[340], gamma=0.1)
 ]
 optim_wrapper = dict(
-    optimizer=dict(lr=0.02, weight_decay=0.0001),
+    optimizer=dict(lr=0.03, weight_decay=0.0001),
     clip_grad=dict(max_norm=10.0))
 default_hooks = dict(
     checkpoint=dict(interval=max_iters),

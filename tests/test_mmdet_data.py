@@ -86,6 +86,13 @@ def test_converter_vid_and_det(tmp_path, capsys):
     assert [i['file_name'] for i in det['images']] == ['DET/train/img0.JPEG']
     assert det['videos'][0]['id'] == det['images'][0]['video_id']
     assert 'reading DET/train [3/3]' in capsys.readouterr().err
+    listed = osp.join(tmp_path, 'DET_train_30classes.txt')
+    write(listed, 'train/img2 1\ntrain/img0 2\n')
+    det = converter.convert(str(tmp_path), 'DET/train', image_list=listed)
+    assert [i['file_name'] for i in det['images']] == ['DET/train/img0.JPEG']
+    write(listed, 'val/img0 1\n')
+    with pytest.raises(ValueError, match='DET_train_30classes.txt:1'):
+        converter.convert(str(tmp_path), 'DET/train', image_list=listed)
 
 
 @pytest.mark.parametrize('content, message', [

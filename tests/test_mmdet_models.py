@@ -196,6 +196,12 @@ def test_reused_reference_features_give_identical_detections(toy_models):
     for a, b in zip(results[True], results[False]):
         torch.testing.assert_close(a.bboxes, b.bboxes)
         torch.testing.assert_close(a.scores, b.scores)
+    model.reuse_ref_feats = True
+    with torch.no_grad():
+        model.test_step(pair(0, 1))
+    assert model._last_key is not None
+    model.train()  # weights may change: the cached output must go
+    assert model._last_key is None
 
 
 def test_rfcn_head_votes_position_sensitive_scores():

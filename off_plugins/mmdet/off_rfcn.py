@@ -61,6 +61,11 @@ class OFFRFCN(TwoStageDetector):
         self.reuse_ref_feats = reuse_ref_feats
         self._last_key: Optional[tuple] = None
 
+    def train(self, mode: bool = True) -> 'OFFRFCN':
+        """Switching mode drops the cached backbone output (weights may change)."""
+        self._last_key = None
+        return super().train(mode)
+
     def select_frames(self, inputs: Tensor, data_samples: List[TrackDataSample]
                       ) -> Tuple[Tensor, List[DetDataSample], List[List[str]]]:
         """Pick (reference, key) frames, or the key frame alone without OFF.

@@ -138,10 +138,25 @@ def find_xml(ann_dir: str) -> List[str]:
     return sorted(found)
 
 
-def read_image_list(list_file: str) -> List[str]:
-    """ILSVRC ImageSets lines ``path [index ...]``: the first column."""
+def read_image_list(list_file: str, split: str) -> List[str]:
+    """Annotation files named by an ImageSets list, relative to ``split``.
+
+    Lines are ``path [index ...]`` with ``path`` relative to
+    ``Annotations/<VID|DET>`` (as in FGFA's ``DET_train_30classes.txt``:
+    ``train/ILSVRC2014_train_0000/ILSVRC2014_train_00000663 1``).
+    """
+    prefix = split.split('/', 1)[1].rstrip('/') + '/'
+    names = []
     with open(list_file) as f:
-        return [line.split()[0] for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            path = line.split()[0]
+            if not path.startswith(prefix):
+                raise ValueError(f'{list_file}:{number}: {path!r} is not under '
+                                 f'{prefix!r} (the split {split!r})')
+            names.append(path[len(prefix):] + '.xml')
+    return names
 
 
 def convert(root: str, split: str, image_list: Optional[str] = None,
@@ -152,15 +167,15 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
     makes one-frame videos and skips images without a VID class.
     """
     kind = split.split('/')[0]
-    if kind not in ('VID', 'DET'):
-        raise ValueError(f'split must start with VID/ or DET/, got {split!r}')
+    if kind not in ('VID', 'DET') or '/' not in split:
+        raise ValueError(f'split must be VID/<set> or DET/<set>, got {split!r}')
     ann_dir = osp.join(root, 'Annotations', split)
     if not osp.isdir(ann_dir):
         raise FileNotFoundError(f'annotation folder {ann_dir} does not exist')
     if image_list is None:
         names = find_xml(ann_dir)
     else:
-        names = [n + '.xml' for n in read_image_list(image_list)]
+        names = read_image_list(image_list, split)
     if not names:
         raise ValueError(f'no annotation files found for {ann_dir}')
     groups = defaultdict(list)

@@ -23,6 +23,8 @@ from typing import List, Optional
 
 import torch
 
+import off_plugins  # noqa: F401  (safe loading of mmengine checkpoints)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'vid'))
 from make_toy_vid import generate  # noqa: E402
@@ -59,14 +61,12 @@ def run(cmd: List[str], log_file: str, show: tuple) -> None:
 
 
 def publish(checkpoint: str) -> str:
-    """Keep only the weights of a checkpoint this run just wrote.
+    """Keep only the weights and class names of a training checkpoint.
 
-    mmengine's training checkpoints also hold numpy objects in the message
-    hub, which ``torch.load``'s safe loading (used by tools/test.py) rejects;
-    like OpenMMLab's ``publish_model.py``, keep ``state_dict`` and ``meta``'s
-    dataset classes only.
+    As OpenMMLab's ``publish_model.py``: the optimizer state and message hub
+    are not needed to test.
     """
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    ckpt = torch.load(checkpoint, map_location='cpu')
     out = checkpoint[:-len('.pth')] + '_weights.pth'
     meta = dict(dataset_meta=dict(classes=tuple(ckpt['meta']['dataset_meta']['classes'])))
     torch.save(dict(state_dict=ckpt['state_dict'], meta=meta), out)

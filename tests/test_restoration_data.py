@@ -64,6 +64,18 @@ def test_random_crop_is_aligned_across_frames(tmp_path):
     assert full['inputs'].shape == (3, 3, 24, 32)
 
 
+def test_cached_clips_are_read_once(tmp_path):
+    make_vimeo(str(tmp_path))
+    ds = dataset(tmp_path, 3, test_mode=True, cache_clips=True)
+    first = ds[0]
+    clip_dir = osp.join(tmp_path, LQ, '00001', '0001')
+    for name in os.listdir(clip_dir):
+        os.remove(osp.join(clip_dir, name))
+    torch.testing.assert_close(ds[0]['inputs'], first['inputs'])
+    with pytest.raises(ClipError, match='00001/0001'):
+        dataset(tmp_path, 3, test_mode=True)[0]
+
+
 def test_dataloader_collates_a_batch(tmp_path):
     from mmengine.dataset import default_collate
     make_vimeo(str(tmp_path))

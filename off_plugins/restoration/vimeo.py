@@ -75,6 +75,8 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         clip_length: frames per clip (7 for septuplets).
         crop_size: train on random ``crop_size`` squares (same place in all
             frames); ``None`` (the paper) or ``test_mode`` uses full frames.
+        cache_clips: keep every decoded clip in memory after its first read
+            (for small sets; each dataloader worker holds its own cache).
         **kwargs: passed to :class:`mmengine.dataset.BaseDataset`; the
             dataset loads and crops by itself, so ``pipeline`` must be empty.
 
@@ -90,6 +92,7 @@ class Vimeo90KSeptupletDataset(BaseDataset):
                  centre_frame: int = 4,
                  clip_length: int = 7,
                  crop_size: Optional[int] = None,
+                 cache_clips: bool = False,
                  **kwargs):
         prefix = data_prefix or dict(gt='sequences',
                                      lq='sequences_jpeg2000_q20')
@@ -106,6 +109,8 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         self.window = frame_window(centre_frame, num_frames, clip_length)
         self.centre_frame = centre_frame
         self.crop_size = crop_size
+        self.cache_clips = cache_clips
+        self._cache = {}
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=prefix, **kwargs)
 
@@ -153,7 +158,9 @@ class Vimeo90KSeptupletDataset(BaseDataset):
 
     def prepare_data(self, idx: int) -> dict:
         info = self.get_data_info(idx)
-        clip = self.load_clip(info)
+        clip = self._cache.get(idx) or self.load_clip(info)
+        if self.cache_clips:
+            self._cache[idx] = clip
         lq, gt = clip['lq'], clip['gt']
         if self.crop_size is not None and not self.test_mode:
             lq, gt = self.random_crop(lq, gt, info['clip'])

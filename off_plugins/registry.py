@@ -44,9 +44,7 @@ DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=RESTORATION)
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE)
-TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE,
-    locations=RESTORATION)
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE)
 
 MODELS = Registry(

@@ -153,7 +153,7 @@ def test_train_pipeline_pairs_key_and_nearby_reference(toy_root):
     assert len(dataset) == 2 and dataset.num_all_imgs == 8
     out = dataset[(0, 2)]
     sample = out['data_samples']
-    assert out['inputs'].shape == (2, 3, 160, 160)
+    assert out['inputs'].shape == (2, 3, toy.FRAME_SIZE, toy.FRAME_SIZE)
     key, ref = sample.key_frames_inds[0], sample.ref_frames_inds[0]
     assert sample[key].frame_id == 2 and abs(sample[ref].frame_id - 2) in (1, 2)
     assert len(sample[key].gt_instances.bboxes) > 0

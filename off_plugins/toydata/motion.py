@@ -1,10 +1,10 @@
 """A small real-video action dataset whose classes are decided by motion alone.
 
-Every video shows a textured disk over a textured background. The class is
-the disk's motion: its direction, its speed, or the sense of its rotation.
-Textures, colours, sizes and start positions are random per video, and the
-disk wraps around the frame edges, so a single frame carries no information
-about the class: only the change between frames does.
+Every video shows a bright textured bar over a dark textured background. The
+class is the bar's motion: its direction, its speed, or the sense of its
+rotation. Textures, colours, bar sizes, orientations and start positions are
+random per video, and the bar wraps around the frame edges, so a single frame
+carries no information about the class: only the change between frames does.
 
 The videos are written as MPEG-4 ``.mp4`` files (OpenCV's ``mp4v`` codec) and
 listed in MMAction2's ``VideoDataset`` format (``relative/path.mp4 label``).
@@ -17,7 +17,8 @@ from typing import Callable, Dict, Optional
 import cv2
 import numpy as np
 
-# name: (dx, dy, degrees) per frame, x to the right, y downwards.
+# name: (dx, dy, degrees) per frame; x to the right, y downwards, degrees
+# counter-clockwise on screen (OpenCV's convention).
 MOTION_CLASSES = {
     'right_slow': (1, 0, 0),
     'right_fast': (3, 0, 0),
@@ -25,20 +26,21 @@ MOTION_CLASSES = {
     'left_fast': (-3, 0, 0),
     'up': (0, -2, 0),
     'down': (0, 2, 0),
-    'rotate_cw': (0, 0, 12),
-    'rotate_ccw': (0, 0, -12),
+    'rotate_cw': (0, 0, -8),
+    'rotate_ccw': (0, 0, 8),
 }
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-def _texture(rng: np.random.Generator, size: int, scale: int) -> np.ndarray:
-    """(size, size, 3) uint8 smooth random colour texture."""
-    coarse = rng.random((max(2, size // scale), max(2, size // scale), 3))
-    tex = cv2.resize(coarse.astype(np.float32), (size, size),
+def _texture(rng: np.random.Generator, shape, scale: int, lo: float,
+             hi: float) -> np.ndarray:
+    """``shape + (3,)`` float32 smooth random colour texture in [lo, hi]."""
+    h, w = shape
+    coarse = rng.random((max(2, h // scale), max(2, w // scale), 3))
+    tex = cv2.resize(coarse.astype(np.float32), (w, h),
                      interpolation=cv2.INTER_CUBIC)
-    lo, hi = rng.uniform(0, 0.4), rng.uniform(0.6, 1.0)
-    tex = lo + (hi - lo) * (tex - tex.min()) / max(1e-6, np.ptp(tex))
-    return (255 * np.clip(tex, 0, 1)).astype(np.uint8)
+    tex = (tex - tex.min()) / max(1e-6, float(np.ptp(tex)))
+    return lo + (hi - lo) * tex
 
 
 def render_video(label: int, rng: np.random.Generator, size: int = 64,
@@ -49,28 +51,28 @@ def render_video(label: int, rng: np.random.Generator, size: int = 64,
         (num_frames, size, size, 3) uint8 frames in BGR order.
     """
     dx, dy, dtheta = list(MOTION_CLASSES.values())[label]
-    background = _texture(rng, size, int(rng.integers(4, 12)))
-    radius = int(rng.integers(size // 6, size // 4 + 1))
-    disk_tex = _texture(rng, 2 * radius + 1, int(rng.integers(2, 5)))
-    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
-    mask = (xx**2 + yy**2) <= radius**2
+    background = _texture(rng, (size, size), int(rng.integers(4, 12)), 0, 110)
+    length = int(rng.integers(size // 3, size // 2 + 1))
+    width = int(rng.integers(size // 10, size // 6 + 1))
+    side = 2 * (length // 2) + 1  # the bar's bounding square, odd
+    bar_tex = _texture(rng, (side, side), int(rng.integers(2, 5)), 150, 255)
+    bar = np.zeros((side, side), np.float32)
+    c = side // 2
+    bar[c - width // 2:c + width // 2 + 1, :] = 1.0
     cx, cy = rng.integers(0, size, 2)
     theta0 = rng.uniform(0, 360)
     frames = np.empty((num_frames, size, size, 3), np.uint8)
     for t in range(num_frames):
-        centre = (radius, radius)
-        rot = cv2.getRotationMatrix2D(centre, theta0 + dtheta * t, 1.0)
-        disk = cv2.warpAffine(disk_tex, rot, disk_tex.shape[1::-1],
-                              borderMode=cv2.BORDER_REFLECT)
-        layer = np.zeros((size, size, 3), np.uint8)
-        layer_mask = np.zeros((size, size), bool)
-        d = 2 * radius + 1
-        layer[:d, :d] = disk
-        layer_mask[:d, :d] = mask
+        rot = cv2.getRotationMatrix2D((c, c), theta0 + dtheta * t, 1.0)
+        mask = cv2.warpAffine(bar, rot, (side, side), flags=cv2.INTER_LINEAR)
+        layer = np.zeros((size, size, 3), np.float32)
+        alpha = np.zeros((size, size), np.float32)
+        layer[:side, :side] = bar_tex
+        alpha[:side, :side] = mask
         shift = (int(cy + dy * t) % size, int(cx + dx * t) % size)
         layer = np.roll(layer, shift, axis=(0, 1))
-        layer_mask = np.roll(layer_mask, shift, axis=(0, 1))
-        frames[t] = np.where(layer_mask[..., None], layer, background)
+        alpha = np.roll(alpha, shift, axis=(0, 1))[..., None]
+        frames[t] = (alpha * layer + (1 - alpha) * background).astype(np.uint8)
     return frames
 
 

@@ -16,6 +16,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from off_plugins.dist import LAUNCHERS, setup_launcher
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
@@ -42,7 +44,7 @@ def parse_args(argv=None):
         'train_cfg.max_epochs=1 or "model.channels=32"')
     parser.add_argument(
         '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        choices=LAUNCHERS,
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -55,7 +57,6 @@ def parse_args(argv=None):
 def build_config(args) -> Config:
     """The config with the command line applied."""
     cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
@@ -84,7 +85,8 @@ def build_config(args) -> Config:
 
 
 def main(argv=None):
-    cfg = build_config(parse_args(argv))
+    args = parse_args(argv)
+    cfg = setup_launcher(build_config(args), args.launcher)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
               RUNNERS.build(cfg))
     runner.train()

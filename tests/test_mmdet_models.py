@@ -13,7 +13,6 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmdet.utils import register_all_modules
 
-import off_plugins.mmdet  # noqa: F401
 from off_plugins.core import SqueezeExcite
 from off_plugins.mmdet import OFFReduceNeck, RFCNBBoxHead
 

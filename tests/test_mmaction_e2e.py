@@ -11,8 +11,8 @@ import torch
 from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-12e_offmotion-rgb.py')
-STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-12e_offmotion-rgb.py')
+STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
+STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
 TOOLS = osp.join(list(importlib.util.find_spec('mmaction').submodule_search_locations)[0],
                  '.mim', 'tools')
 

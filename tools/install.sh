@@ -36,7 +36,8 @@ fi
 
 step "OpenMMLab toolboxes, video/image I/O and test dependencies"
 "${PIP[@]}" "$SETUPTOOLS" mmengine==0.10.7 mmdet==3.3.0 mmaction2==1.2.0 \
-    importlib_metadata decord==0.6.0 pycocotools scipy pytest scikit-video
+    importlib_metadata decord==0.6.0 pycocotools scipy pytest scikit-video \
+    scikit-image
 
 step "FFmpeg (JPEG2000 encoder for the restoration task)"
 if command -v ffmpeg >/dev/null 2>&1; then

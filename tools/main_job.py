@@ -20,8 +20,8 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-12e_offmotion-rgb.py'
-STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-12e_offmotion-rgb.py'
+STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
+STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
 
 
 def toolbox_tool(name: str) -> str:
@@ -51,6 +51,12 @@ def run(cmd, log):
         proc.wait()
     if proc.returncode:
         raise SystemExit(f'command failed ({proc.returncode}); see {log}')
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint mmengine recorded last in ``work_dir``."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
 
 
 def test_summary(work_dir: str, dump: str):
@@ -94,11 +100,11 @@ def main():
     print('[main_job] 2/5 stage 1: TSN', flush=True)
     run([py, train, STAGE1, '--work-dir', tsn_dir, '--cfg-options'] + data_opts,
         osp.join(wd, 'stage1_train.log'))
-    ckpt1 = osp.join(tsn_dir, 'epoch_12.pth')
+    ckpt1 = last_checkpoint(tsn_dir)
     print('[main_job] 3/5 stage 2: TSN + OFF (backbone frozen)', flush=True)
     run([py, train, STAGE2, '--work-dir', off_dir, '--cfg-options',
          f'load_from={ckpt1}'] + data_opts, osp.join(wd, 'stage2_train.log'))
-    ckpt2 = osp.join(off_dir, 'epoch_12.pth')
+    ckpt2 = last_checkpoint(off_dir)
 
     rows = []
     for step, (name, cfg, ckpt, d) in enumerate(

@@ -63,16 +63,20 @@ test_dataloader = dict(
         data_prefix=dict(video=data_root),
         pipeline=test_pipeline))
 
+max_epochs = 8
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=12, val_begin=1, val_interval=100)
+    type='EpochBasedTrainLoop',
+    max_epochs=max_epochs,
+    val_begin=1,
+    val_interval=max_epochs)
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=12, eta_min=0, by_epoch=True)
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0, by_epoch=True)
 ]
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=0.0001),
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(
     logger=dict(interval=4),
-    checkpoint=dict(interval=12, save_best=None, max_keep_ckpts=1))
+    checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -5,6 +5,7 @@ dataset with 2 processes and with 1 process at the same total batch, then
 tests one checkpoint with 2 processes and with 1, through
 ``tools/dist_train.sh`` / ``tools/dist_test.sh`` and ``tools/test.py``.
 """
+import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -23,7 +24,18 @@ from off_plugins.dist import (CPUDistributedDataParallel, setup_launcher,
                               slurm_environment)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-12e_offmotion-rgb.py')
+
+
+def main_job_config(name: str) -> str:
+    """A config of the main job, as ``tools/main_job.py`` names it."""
+    spec = importlib.util.spec_from_file_location(
+        'main_job', osp.join(REPO, 'tools', 'main_job.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return osp.join(REPO, getattr(module, name))
+
+
+CONFIG = main_job_config('STAGE2')  # TSN + OFF, backbone frozen
 NUM_VAL = 7  # odd: 2 processes need a padded sampler, evaluation must drop it
 TOTAL_BATCH = 4  # 2 iterations over the 8 training videos
 

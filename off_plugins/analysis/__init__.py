@@ -1,0 +1,1 @@
+"""Benchmarking and visualisation helpers for OFF models."""

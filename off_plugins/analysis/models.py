@@ -1,0 +1,102 @@
+"""Build MMAction2 recognizers from configs for measurement.
+
+``mmaction::path`` names a config shipped inside the mmaction2 wheel, as in
+``_base_``; other paths are files.
+"""
+import importlib.util
+import os.path as osp
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
+
+
+def resolve_config(path: str) -> str:
+    """File path of ``path``, resolving a ``package::relative`` config name."""
+    if '::' in path:
+        package, relative = path.split('::', 1)
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError(f'{package} is not installed ({path})')
+        root = list(spec.submodule_search_locations)[0]
+        path = osp.join(root, '.mim', 'configs', relative)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config not found: {path}')
+    return path
+
+
+def load_config(path: str, options: Optional[dict] = None) -> Config:
+    """The config at ``path`` with ``options`` (``key.sub=value``) merged."""
+    cfg = Config.fromfile(resolve_config(path))
+    if options:
+        cfg.merge_from_dict(options)
+    return cfg
+
+
+def build_recognizer(cfg: Config, device: str = 'cpu') -> nn.Module:
+    """The config's model in eval mode, randomly initialised, on ``device``.
+
+    Weights do not change speed, FLOPs or memory; no checkpoint or
+    pretrained backbone is loaded.
+    """
+    from mmengine.registry import init_default_scope
+    from mmaction.registry import MODELS
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    model = MODELS.build(cfg.model)
+    return model.to(device).eval()
+
+
+def clip_batch(shape, device: str = 'cpu', seed: int = 0) -> torch.Tensor:
+    """Random normalised frames ``(N, S, 3, H, W)`` for ``shape = (N, S, H, W)``."""
+    n, s, h, w = shape
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, s, 3, h, w, generator=generator).to(device)
+
+
+def recognizer_scores(model: nn.Module, inputs: torch.Tensor):
+    """Class scores of a recognizer: backbone, neck and head, no post-processing.
+
+    Args:
+        inputs: (N, S, 3, H, W) normalised frames, S = views x segments.
+    """
+    return model(inputs, mode='tensor', stage='head')
+
+
+def _peak_memory_worker(config: str, options: Optional[dict], shape, device,
+                        queue) -> None:
+    from off_plugins.analysis.benchmark import (cpu_forward_peak_bytes,
+                                                cuda_forward_peak_bytes)
+    model = build_recognizer(load_config(config, options), device)
+    inputs = clip_batch(shape, device)
+    with torch.no_grad():  # the first forward: nothing cached yet
+        if torch.device(device).type == 'cuda':
+            peak = cuda_forward_peak_bytes(
+                lambda: recognizer_scores(model, inputs), torch.device(device))
+        else:
+            peak = cpu_forward_peak_bytes(
+                lambda: recognizer_scores(model, inputs))
+    queue.put(peak)
+
+
+def recognizer_peak_memory(config: str, options: Optional[dict], shape,
+                           device: str = 'cpu') -> Optional[int]:
+    """Peak memory (bytes) the first inference forward adds, in a fresh process.
+
+    A fresh process per model and the first forward keep cached allocations
+    (of another model, or of an earlier forward) from hiding the peak. CPU: resident set size (Linux); CUDA: allocated
+    tensor memory. None where it cannot be measured.
+    """
+    import multiprocessing as mp
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_peak_memory_worker,
+                       args=(config, options, tuple(shape), device, queue))
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        raise RuntimeError(f'memory measurement of {config} failed '
+                           f'(exit code {proc.exitcode})')
+    return queue.get()

@@ -165,7 +165,7 @@ def test_flops_count_grouped_conv_and_subtraction():
     spatial = n * t * (2 * c) * 9 * h * w  # grouped: 1 input channel per output
     sub = n * (t - 1) * c * h * w  # temporal difference
     assert flops['total'] == reduce + spatial + sub
-    assert flops['submodule'] is None
+    assert flops['parts'] == {}
 
 
 def test_cpu_forward_peak_sees_a_large_temporary():
@@ -193,15 +193,16 @@ def test_recognizers_from_main_job_configs():
         base_scores = recognizer_scores(base, inputs)
         off_scores = recognizer_scores(off, inputs)
         off_flops = count_flops(off, lambda x: recognizer_scores(off, x),
-                                inputs, 'neck')
+                                inputs, ('neck', 'neck.pyramid.units'))
         base_flops = count_flops(base, lambda x: recognizer_scores(base, x),
                                  inputs)
     assert base_scores.shape == (1, 8)
     assert [s.shape for s in off_scores] == [(1, 8), (1, 8)]
-    assert 0 < off_flops['submodule'] < off_flops['total']
+    neck, units = off_flops['parts']['neck'], off_flops['parts']['neck.pyramid.units']
+    assert 0 < units < neck < off_flops['total']
     # Same backbone (R18, its last stage scored by both heads): OFF only adds.
-    assert off_flops['total'] - off_flops['submodule'] == pytest.approx(
-        base_flops['total'], rel=0.01)
+    assert off_flops['total'] - neck == pytest.approx(base_flops['total'],
+                                                      rel=0.01)
 
 
 def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):

@@ -65,6 +65,8 @@ def data_options(root, batch_size):
     dropout, so 1 and 2 processes see the same 8 clips and compute the same
     averaged gradient. Random init (no stage-1 checkpoint): the backbone is
     frozen with BN in eval mode, so per-process batches do not change BN.
+    Plain SGD: Adam's first steps move every parameter by about +-lr whatever
+    the gradient's size, so rounding noise in near-zero gradients would show.
     """
     videos = osp.join(root, 'videos')
     val = osp.join(root, 'val_subset.txt')
@@ -78,6 +80,7 @@ def data_options(root, batch_size):
         'train_dataloader.dataset.pipeline.1.test_segments=4',
         'model.cls_head.dropout_ratio=0', 'model.cls_head.off_dropout_ratio=0',
         'model.neck.aux_dropout=0',
+        'optim_wrapper.optimizer.type=SGD', 'optim_wrapper.optimizer.lr=0.05',
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'load_from=None',
     ]
     for split in ('val', 'test'):
@@ -135,6 +138,10 @@ def test_two_process_training_uses_gloo_ddp(runs):
 
 def test_two_process_step_matches_one_process_same_total_batch(runs):
     """Two SGD steps on 2 x 2 clips (DDP averages) equal two on 1 x 4 clips."""
+    norms = [re.findall(r'grad_norm: ([0-9.]+)', runs[k][0])
+             for k in ('train1', 'train2')]
+    assert len(norms[0]) == 2 and norms[0] == norms[1]
+    assert min(float(n) for n in norms[0]) > 0
     two = torch.load(runs['train2'][1], map_location='cpu')['state_dict']
     one = torch.load(runs['train1'][1], map_location='cpu')['state_dict']
     init_changed = 0

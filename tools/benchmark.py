@@ -32,6 +32,8 @@ from off_plugins.analysis.models import (  # noqa: E402
     build_recognizer, clip_batch, load_config, recognizer_peak_memory,
     recognizer_scores)
 
+# FLOPs reported separately for the OFF model: the sub-network and its OFF layers.
+OFF_PARTS = ('neck', 'neck.pyramid.units')
 # TSN's flow network stacks 5 flow fields per segment (MMAction2 tsn flow configs).
 FLOW_FIELDS_PER_SEGMENT = 5
 
@@ -120,7 +122,7 @@ def main(argv=None):
     for k, m in models.items():
         with torch.no_grad():
             flops[k] = count_flops(m, lambda x, m=m: recognizer_scores(m, x),
-                                   inputs, 'neck' if m.with_neck else None)
+                                   inputs, OFF_PARTS if k == 'off' else ())
     params = {k: count_parameters(m) for k, m in models.items()}
     memory = ({} if args.no_memory else {
         k: recognizer_peak_memory(c, o, args.shape, args.device)
@@ -153,10 +155,9 @@ def main(argv=None):
     print(f'OFF layers (OFFLayer modules) share of OFF model time: median '
           f'{share["median"] * 100:.1f}% [{share["min"] * 100:.1f}, '
           f'{share["max"] * 100:.1f}]')
-    if flops['off']['submodule'] is not None:
-        print(f'OFF neck FLOPs: {flops["off"]["submodule"] / 1e9:.2f} G '
-              f'({flops["off"]["submodule"] / flops["off"]["total"] * 100:.1f}% '
-              'of the OFF model)')
+    for name, part in flops['off']['parts'].items():
+        print(f'FLOPs of {name}: {part / 1e9:.2f} G '
+              f'({part / flops["off"]["total"] * 100:.1f}% of the OFF model)')
     for k in models:
         print(f'not counted by the FLOP counter ({k}): {flops[k]["uncounted"]}')
     if memory and None in memory.values():

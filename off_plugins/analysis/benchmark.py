@@ -93,7 +93,7 @@ class _Call(nn.Module):
 
 
 def count_flops(model: nn.Module, forward: Callable[[torch.Tensor], object],
-                inputs: torch.Tensor, submodule: Optional[str] = None
+                inputs: torch.Tensor, submodules: Sequence[str] = ()
                 ) -> Dict[str, object]:
     """FLOPs of ``forward(inputs)`` with mmengine's counter.
 
@@ -105,11 +105,11 @@ def count_flops(model: nn.Module, forward: Callable[[torch.Tensor], object],
     not counted and are returned by name with how often they ran.
 
     Args:
-        submodule: also report the FLOPs of this submodule of ``model``
-            (e.g. ``'neck'``).
+        submodules: also report the FLOPs of these submodules of ``model``
+            (e.g. ``'neck'``, ``'neck.pyramid.units'``).
 
     Returns:
-        dict(total, submodule (or None), uncounted: operator -> calls).
+        dict(total, parts: submodule -> FLOPs, uncounted: operator -> calls).
     """
     from mmengine.analysis import FlopAnalyzer
     from mmengine.analysis.jit_handles import elementwise_flop_counter
@@ -118,8 +118,8 @@ def count_flops(model: nn.Module, forward: Callable[[torch.Tensor], object],
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     by_module = analyzer.by_module()
-    part = None if submodule is None else int(by_module['model.' + submodule])
-    return dict(total=int(analyzer.total()), submodule=part,
+    parts = {name: int(by_module['model.' + name]) for name in submodules}
+    return dict(total=int(analyzer.total()), parts=parts,
                 uncounted=dict(analyzer.unsupported_ops()))
 
 

@@ -1,12 +1,14 @@
-"""Multi-process training and testing on CPU-only machines (gloo).
+"""Multi-process training and testing, on GPUs and on CPU-only machines.
 
 mmengine 0.10.7's ``launcher='pytorch'`` / ``'slurm'`` calls
 ``torch.cuda.set_device`` and its default DDP wrapper passes
 ``device_ids=[LOCAL_RANK]``; both fail without a GPU. :func:`setup_launcher`
 prepares a config for the Runner instead: on a machine without CUDA it starts
-the gloo process group itself (the Runner then skips its own ``init_dist``)
-and selects :class:`CPUDistributedDataParallel`, which passes
-``device_ids=None``. With CUDA, the stock NCCL path is left untouched.
+the gloo process group itself (the Runner then skips its own ``init_dist``).
+With CUDA, mmengine's own NCCL initialisation runs as usual. Both select
+:class:`FreezeFirstDistributedDataParallel`, which applies the model's
+train-mode freezing before DDP looks at it and drops device ids for CPU
+modules.
 """
 import os
 import subprocess
@@ -20,15 +22,12 @@ from mmengine.registry import MODEL_WRAPPERS
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
 CPU_BACKEND = 'gloo'
+WRAPPER = 'FreezeFirstDistributedDataParallel'
 
 
 @MODEL_WRAPPERS.register_module()
-class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """``MMDistributedDataParallel`` for CPU modules: ``device_ids=None``.
-
-    The Runner adds ``device_ids=[LOCAL_RANK]`` to every DDP subclass it
-    builds; DDP rejects device ids for a CPU module, so they are dropped here.
-    ``broadcast_buffers`` defaults to False, as in the Runner's own wrapper.
+class FreezeFirstDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that wraps a model as it will train.
 
     The module is put in train mode before DDP records which parameters need
     gradients: backbones such as mmaction's ``ResNet`` apply ``frozen_stages``
@@ -36,15 +35,18 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
     after wrapping never gets a gradient, so its DDP bucket never reduces:
     the processes silently train on their own gradients in the first
     iteration and fail in the second (stage 2 of OFF freezes the backbone).
+
+    For a CPU module the ``device_ids`` the Runner adds are dropped (DDP
+    rejects them there); on GPUs they are kept. ``broadcast_buffers``
+    defaults to False, as in the Runner's own wrapper.
     """
 
     def __init__(self, module: torch.nn.Module, device_ids=None,
                  broadcast_buffers: bool = False, **kwargs):
-        if any(p.device.type != 'cpu' for p in module.parameters()):
-            raise ValueError('CPUDistributedDataParallel wraps CPU modules '
-                             'only; use MMDistributedDataParallel on GPUs')
         module.train()
-        super().__init__(module=module, device_ids=None,
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        super().__init__(module=module,
+                         device_ids=None if on_cpu else device_ids,
                          broadcast_buffers=broadcast_buffers, **kwargs)
 
 
@@ -90,10 +92,11 @@ def init_cpu_process_group(launcher: str) -> None:
 def setup_launcher(cfg: Config, launcher: str) -> Config:
     """Prepare ``cfg`` for the Runner under ``launcher``.
 
-    On CUDA machines, and for ``launcher='none'``, only ``cfg.launcher`` is set.
-    Without CUDA, a distributed launcher starts the gloo process group now and
-    the config gets ``env_cfg.dist_cfg.backend='gloo'`` and the
-    :class:`CPUDistributedDataParallel` wrapper (other wrapper options kept).
+    For a distributed launcher the config gets the
+    :class:`FreezeFirstDistributedDataParallel` wrapper (its other wrapper
+    options kept). Without CUDA the gloo process group is started now and
+    ``env_cfg.dist_cfg.backend`` becomes ``'gloo'``; with CUDA the Runner
+    initialises NCCL itself, as usual.
 
     Returns:
         ``cfg``, modified in place.
@@ -101,21 +104,21 @@ def setup_launcher(cfg: Config, launcher: str) -> Config:
     if launcher not in LAUNCHERS:
         raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
     cfg.launcher = launcher
-    if launcher == 'none' or torch.cuda.is_available():
+    if launcher == 'none':
         return cfg
-    init_cpu_process_group(launcher)
-    env_cfg = dict(cfg.get('env_cfg') or {})
-    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {},
-                               backend=CPU_BACKEND)
-    cfg.env_cfg = env_cfg
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper_type = wrapper.get('type', 'MMDistributedDataParallel')
-    if wrapper_type not in ('MMDistributedDataParallel',
-                            'CPUDistributedDataParallel'):
-        raise ValueError(f'model_wrapper_cfg type {wrapper_type} has no CPU '
-                         'variant; run it on GPUs')
-    wrapper['type'] = 'CPUDistributedDataParallel'
+    if wrapper_type not in ('MMDistributedDataParallel', WRAPPER):
+        raise ValueError(f'model_wrapper_cfg type {wrapper_type} is not '
+                         f'supported here; use {WRAPPER} or leave it unset')
+    wrapper['type'] = WRAPPER
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
+    if not torch.cuda.is_available():
+        init_cpu_process_group(launcher)
+        env_cfg = dict(cfg.get('env_cfg') or {})
+        env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {},
+                                   backend=CPU_BACKEND)
+        cfg.env_cfg = env_cfg
     return cfg

@@ -17,11 +17,12 @@ import sys
 import pytest
 import torch
 import torch.distributed as torch_dist
+import torch.nn as nn
 from mmengine.config import Config
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from off_plugins.dist import (CPUDistributedDataParallel, setup_launcher,
-                              slurm_environment)
+from off_plugins.dist import (FreezeFirstDistributedDataParallel,
+                              setup_launcher, slurm_environment)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -129,7 +130,7 @@ def runs(tmp_path_factory):
 def test_two_process_training_uses_gloo_ddp(runs):
     log, _ = runs['train2']
     assert 'Distributed training: True' in log
-    assert "type='CPUDistributedDataParallel'" in log
+    assert "type='FreezeFirstDistributedDataParallel'" in log
     assert "backend='gloo'" in log
     # Two iterations: 2 processes x 2 clips, twice, cover the 8 videos; the
     # second fails if a frozen parameter sits in a DDP bucket.
@@ -183,6 +184,22 @@ def test_slurm_environment_maps_slurm_variables():
         slurm_environment({'SLURM_NTASKS': '2'})
 
 
+class FrozenInTrain(nn.Module):
+    """Freezes its first layer in ``train()``, as ResNet's frozen_stages do."""
+
+    def __init__(self):
+        super().__init__()
+        self.frozen, self.head = nn.Linear(2, 2), nn.Linear(2, 1)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.frozen.requires_grad_(False)
+        return self
+
+    def forward(self, x):
+        return self.head(self.frozen(x))
+
+
 def test_setup_launcher_cpu(monkeypatch):
     cfg = Config(dict(model_wrapper_cfg=dict(find_unused_parameters=True)))
     with pytest.raises(ValueError, match='launcher must be one of'):
@@ -203,9 +220,15 @@ def test_setup_launcher_cpu(monkeypatch):
         assert torch_dist.get_backend() == 'gloo'
         assert cfg.env_cfg.dist_cfg.backend == 'gloo'
         assert cfg.model_wrapper_cfg == dict(
-            type='CPUDistributedDataParallel', find_unused_parameters=True)
-        wrapped = CPUDistributedDataParallel(torch.nn.Linear(2, 1),
-                                             device_ids=[0])
+            type='FreezeFirstDistributedDataParallel',
+            find_unused_parameters=True)
+        # The Runner wraps a model in eval mode and adds device ids; the
+        # wrapper freezes first (so DDP's buckets hold trainable parameters
+        # only; the 2-process test shows what goes wrong otherwise) and
+        # drops the device ids of a CPU module.
+        model = FrozenInTrain().eval()
+        wrapped = FreezeFirstDistributedDataParallel(model, device_ids=[0])
+        assert model.training and not model.frozen.weight.requires_grad
         assert wrapped.device_ids is None
     finally:
         torch_dist.destroy_process_group()

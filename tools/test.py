@@ -1,7 +1,11 @@
 """Test a checkpoint of any config of this project with mmengine's Runner.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump FILE.pkl]
-        [--cfg-options KEY=VALUE ...] [--launcher pytorch]
+        [--cfg-options KEY=VALUE ...] [--launcher pytorch|slurm]
+
+Several processes: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]``
+(torchrun) or ``srun ... --launcher slurm``; without CUDA they join by gloo
+(:mod:`off_plugins.dist`).
 
 The shape of mmdet's and mmaction2's ``tools/test.py``; ``--dump`` adds
 mmengine's ``DumpResults`` metric, which pickles the raw predictions.

@@ -1,7 +1,11 @@
 """Train any config of this project with mmengine's Runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--auto-scale-lr] [--cfg-options KEY=VALUE ...] [--launcher pytorch]
+        [--auto-scale-lr] [--cfg-options KEY=VALUE ...] [--launcher pytorch|slurm]
+
+Several processes: ``bash tools/dist_train.sh CONFIG GPUS [args]`` (torchrun) or
+``tools/slurm_train.sh``; without CUDA they join by gloo
+(:mod:`off_plugins.dist`).
 
 The shape of mmdet's and mmaction2's ``tools/train.py``. ``off_plugins`` is
 imported first (toolbox compatibility fixes); the config's ``custom_imports``

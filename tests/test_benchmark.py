@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+from test_dist import main_job_config
 from off_plugins.analysis import benchmark
 from off_plugins.analysis.benchmark import (count_flops, cpu_forward_peak_bytes,
                                             interleaved_times, module_time_share,
@@ -19,8 +20,8 @@ from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
                               temporal_difference)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
-STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
+STAGE1 = main_job_config('STAGE1')  # TSN
+STAGE2 = main_job_config('STAGE2')  # TSN + OFF
 
 
 def allocated_bytes(fn) -> int:

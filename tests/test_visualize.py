@@ -7,12 +7,13 @@ import pytest
 import torch
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+from test_dist import main_job_config
 from off_plugins.analysis.models import build_recognizer, load_config
 from off_plugins.analysis.visualize import load_frames, off_maps, signed_to_rgb
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
-STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
+STAGE1 = main_job_config('STAGE1')  # TSN
+STAGE2 = main_job_config('STAGE2')  # TSN + OFF
 
 
 def load_tool():

@@ -21,7 +21,7 @@ CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'off_ts[nm]', '*.py')))
 # their annotation files (their builds are checked above).
 OFF_CONFIGS = [c for c in CONFIGS if not osp.basename(c).startswith('tsn_')
                and 'split2' not in c and 'split3' not in c]
-register_all_modules(init_default_scope=True)
+register_all_modules(init_default_scope=False)
 
 
 def build(path):

@@ -5,6 +5,7 @@ import os
 import os.path as osp
 
 import pytest
+from mmengine.registry import DefaultScope
 import torch
 
 import off_plugins  # noqa: F401  (compatibility fixes before mmdet)
@@ -20,6 +21,13 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_CONFIG = osp.join(REPO, 'configs', 'rfcn_off',
                       'rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')
 register_all_modules()
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    """Build in mmdet's scope whatever another test module left as default."""
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        yield
 
 
 def load_tool(name):

@@ -3,6 +3,7 @@ import copy
 import os.path as osp
 
 import pytest
+from mmengine.registry import DefaultScope
 import torch
 
 import off_plugins  # noqa: F401  (compatibility fixes before mmdet)
@@ -30,6 +31,13 @@ TOY = {
 }
 
 register_all_modules()
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    """Build in mmdet's scope whatever another test module left as default."""
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        yield
 
 
 def build(name: str, table=REAL):

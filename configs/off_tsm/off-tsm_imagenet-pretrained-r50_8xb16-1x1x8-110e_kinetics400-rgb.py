@@ -8,7 +8,11 @@
 _base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py'
 
 custom_imports = dict(
-    imports=['off_plugins.mmaction'], allow_failed_imports=False)
+    imports=['off_plugins.mmaction', 'off_plugins.dist'],
+    allow_failed_imports=False)
+# Multi-process training: DDP must see the frozen backbone as frozen (mmaction's
+# ResNet applies frozen_stages only in train(), after the stock wrapper is built).
+model_wrapper_cfg = dict(type='FreezeFirstDistributedDataParallel')
 
 num_classes = 400
 num_segments = 8

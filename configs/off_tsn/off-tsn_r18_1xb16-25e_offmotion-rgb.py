@@ -4,7 +4,11 @@
 _base_ = './tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
 
 custom_imports = dict(
-    imports=['off_plugins.mmaction'], allow_failed_imports=False)
+    imports=['off_plugins.mmaction', 'off_plugins.dist'],
+    allow_failed_imports=False)
+# Multi-process training: DDP must see the frozen backbone as frozen (mmaction's
+# ResNet applies frozen_stages only in train(), after the stock wrapper is built).
+model_wrapper_cfg = dict(type='FreezeFirstDistributedDataParallel')
 
 num_segments = 4
 test_segments = 8

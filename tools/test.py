@@ -11,15 +11,12 @@ The shape of mmdet's and mmaction2's ``tools/test.py``; ``--dump`` adds
 mmengine's ``DumpResults`` metric, which pickles the raw predictions.
 """
 import argparse
-import os
-import os.path as osp
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import Config
 
-from off_plugins.dist import LAUNCHERS, setup_launcher
+from off_plugins.cli import (add_common_arguments, build_runner, load_config,
+                             parse)
 
 
 def parse_args(argv=None):
@@ -30,20 +27,8 @@ def parse_args(argv=None):
         '--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument(
         '--dump', type=str, help='dump predictions to a pickle file (.pkl)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy')
-    parser.add_argument(
-        '--launcher',
-        choices=LAUNCHERS,
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    add_common_arguments(parser)
+    args = parse(parser, argv)
     if args.dump is not None and not args.dump.endswith(('.pkl', '.pickle')):
         parser.error(f'--dump must end with .pkl or .pickle, got {args.dump}')
     return args
@@ -51,14 +36,7 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     """The config with the command line applied."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.dump is not None:
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)
@@ -70,10 +48,7 @@ def build_config(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = setup_launcher(build_config(args), args.launcher)
-    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
-              RUNNERS.build(cfg))
-    return runner.test()
+    return build_runner(build_config(args), args.launcher).test()
 
 
 if __name__ == '__main__':

@@ -12,15 +12,12 @@ imported first (toolbox compatibility fixes); the config's ``custom_imports``
 register the OFF modules.
 """
 import argparse
-import os
-import os.path as osp
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import Config
 
-from off_plugins.dist import LAUNCHERS, setup_launcher
+from off_plugins.cli import (add_common_arguments, build_runner, load_config,
+                             parse)
 
 
 def parse_args(argv=None):
@@ -40,34 +37,13 @@ def parse_args(argv=None):
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate with the total batch size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy, e.g. '
-        'train_cfg.max_epochs=1 or "model.channels=32"')
-    parser.add_argument(
-        '--launcher',
-        choices=LAUNCHERS,
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_arguments(parser)
+    return parse(parser, argv)
 
 
 def build_config(args) -> Config:
     """The config with the command line applied."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             print('AMP training is already enabled in the config.')
@@ -90,10 +66,7 @@ def build_config(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = setup_launcher(build_config(args), args.launcher)
-    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
-              RUNNERS.build(cfg))
-    runner.train()
+    build_runner(build_config(args), args.launcher).train()
 
 
 if __name__ == '__main__':

@@ -115,6 +115,9 @@ def test_neck_aux_losses_only_in_training():
     assert list(losses) == ['loss_off_scale0'] and losses['loss_off_scale0'] > 0
     _, losses = neck.eval()(x, data_samples=samples([1, 2]))
     assert losses == {}
+    two_views = [torch.randn(2, 8, 6, 8, 8), torch.randn(2, 16, 6, 4, 4)]
+    out, losses = neck.train()(two_views, data_samples=samples([1, 2]))
+    assert out.shape[0] == 4 and losses['loss_off_scale0'] > 0
 
 
 @pytest.mark.parametrize('kwargs, message', [

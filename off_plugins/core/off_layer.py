@@ -3,7 +3,7 @@
 Plain PyTorch, no toolbox import. Shapes use ``N`` for clips, ``T`` for segments
 per clip and ``P = T - 1`` for the adjacent segment pairs of a clip.
 """
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -212,12 +212,6 @@ class OFFLayer(nn.Module):
         return torch.cat(out, dim=1)
 
 
-def pair_count(num_frames: int, num_segments: int) -> Tuple[int, int]:
-    """Return ``(N, N * (T - 1))`` for a batch of ``N * T`` frames."""
-    n = check_segments(num_frames, num_segments)
-    return n, n * (num_segments - 1)
-
-
 def average_pairs(x: torch.Tensor, num_segments: int) -> torch.Tensor:
     """Average per-pair values over the T-1 pairs of each clip.
 
@@ -237,4 +231,4 @@ def average_pairs(x: torch.Tensor, num_segments: int) -> torch.Tensor:
 __all__: Sequence[str] = (
     'GRADIENT_KERNELS', 'OFF_COMPONENTS', 'gradient_kernels', 'check_segments',
     'temporal_difference', 'pair_frames', 'SpatialGradient', 'OFFLayer',
-    'pair_count', 'average_pairs')
+    'average_pairs')

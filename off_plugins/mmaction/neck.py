@@ -113,28 +113,31 @@ class OFFNeck(nn.Module):
         Returns:
             (N*V, C_last + C_off, 1, 1, 1) features and the auxiliary losses.
         """
-        needed = max(max(self.off_indices) + 1, len(self.pyramid.units))
+        needed = max(self.off_indices) + 1
         if len(x) < needed:
             raise ValueError(
                 f'OFFNeck expects at least {needed} backbone stages '
                 f'(set the backbone out_indices accordingly), got {len(x)}')
-        t = self.num_segments if self.training else self.test_num_segments
+        name = 'num_segments' if self.training else 'test_num_segments'
+        t = getattr(self, name)
         s = x[0].shape[2]
         if s % t:
             raise ValueError(f'{s} frames per sample do not split into views '
-                             f'of {t} segments ({"num_segments" if self.training else "test_num_segments"}={t})')
+                             f'of {t} segments ({name}={t})')
+        views = s // t
         feats = [_frames_view(x[i]) for i in self.off_indices]  # (N*S, C_i, H_i, W_i)
         outs = self.pyramid(feats, t)  # (N*V*(T-1), C_out_i, H_i, W_i)
         pooled = [average_pairs(o.mean(dim=(2, 3)), t) for o in outs]  # (N*V, C_out_i)
         last = x[-1].mean(dim=(3, 4))  # (N, C_last, S)
-        last = last.unflatten(2, (s // t, t)).mean(dim=3)  # (N, C_last, V)
+        last = last.unflatten(2, (views, t)).mean(dim=3)  # (N, C_last, V)
         last = last.transpose(1, 2).flatten(0, 1)  # (N*V, C_last)
         out = torch.cat([last, pooled[-1]], dim=1)[..., None, None, None]
         losses = {}
         if self.training and data_samples is not None:
             labels = torch.stack([d.gt_label for d in data_samples]).view(-1)
+            labels = labels.repeat_interleave(views)  # (N*V, )
             for i, (fc, feat) in enumerate(zip(self.aux_fcs, pooled)):
-                score = fc(self.aux_dropout(feat))  # (N, num_classes)
+                score = fc(self.aux_dropout(feat))  # (N*V, num_classes)
                 losses[f'loss_off_scale{i}'] = self.aux_loss_weight * F.cross_entropy(
                     score, labels.to(score.device))
         return out, losses

@@ -56,6 +56,9 @@ def patch_mmaction_drn() -> bool:
     return True
 
 
+DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
 def history_buffer_attribute(owner, name: str):
     """A ``getattr`` restricted to what mmengine checkpoints reference.
 
@@ -63,17 +66,18 @@ def history_buffer_attribute(owner, name: str):
     which the pickle stream spells ``getattr(HistoryBuffer, 'mean')``. Allowing
     the real builtin ``getattr`` would let a crafted checkpoint reach any
     attribute of any allowed object; this stand-in is registered under the
-    builtin's name and only returns functions defined on ``HistoryBuffer``.
+    builtin's name and only returns ``HistoryBuffer``'s statistics methods
+    (the defaults and any registered with ``register_statistics``).
     """
     import pickle
 
     from mmengine.logging.history_buffer import HistoryBuffer
-    value = getattr(owner, name, None) if owner is HistoryBuffer else None
-    if not callable(value) or name.startswith('_'):
+    allowed = set(DEFAULT_STATISTICS) | set(HistoryBuffer._statistics_methods)
+    if owner is not HistoryBuffer or name not in allowed:
         raise pickle.UnpicklingError(
             f'checkpoint references {owner!r}.{name}; only HistoryBuffer '
             'statistics methods are allowed under safe loading')
-    return value
+    return getattr(owner, name)
 
 
 def safe_checkpoint_globals() -> list:

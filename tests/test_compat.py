@@ -73,8 +73,9 @@ def test_restricted_getattr_rejects_other_objects():
     from mmengine.logging import HistoryBuffer
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
         compat.history_buffer_attribute(io, 'open')
-    with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
-        compat.history_buffer_attribute(HistoryBuffer, '__init__')
+    for name in ('__init__', 'update', 'register_statistics'):
+        with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
+            compat.history_buffer_attribute(HistoryBuffer, name)
     assert compat.history_buffer_attribute(HistoryBuffer, 'mean') is HistoryBuffer.mean
     buf = io.BytesIO()
     torch.save({'x': _ReachesPastTheAllowList()}, buf)

@@ -2,7 +2,9 @@
 import argparse
 import os
 import os.path as osp
+from contextlib import contextmanager
 
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -53,3 +55,19 @@ def build_runner(cfg: Config, launcher: str) -> Runner:
     cfg = setup_launcher(cfg, launcher)
     return (Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
+
+
+@contextmanager
+def process_group_closed_on_exit():
+    """Destroy the process group when the job ends.
+
+    A gloo group left for interpreter shutdown can abort the process
+    ("terminate called without an active exception") after the work is done,
+    which a launcher reports as a failed job.
+    """
+    try:
+        yield
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()  # no rank tears down while another still talks
+            dist.destroy_process_group()

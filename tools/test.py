@@ -16,7 +16,7 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
 
 from off_plugins.cli import (add_common_arguments, build_runner, load_config,
-                             parse)
+                             parse, process_group_closed_on_exit)
 
 
 def parse_args(argv=None):
@@ -48,7 +48,8 @@ def build_config(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    return build_runner(build_config(args), args.launcher).test()
+    with process_group_closed_on_exit():
+        return build_runner(build_config(args), args.launcher).test()
 
 
 if __name__ == '__main__':

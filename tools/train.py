@@ -17,7 +17,7 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
 
 from off_plugins.cli import (add_common_arguments, build_runner, load_config,
-                             parse)
+                             parse, process_group_closed_on_exit)
 
 
 def parse_args(argv=None):
@@ -66,7 +66,8 @@ def build_config(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
-    build_runner(build_config(args), args.launcher).train()
+    with process_group_closed_on_exit():
+        build_runner(build_config(args), args.launcher).train()
 
 
 if __name__ == '__main__':

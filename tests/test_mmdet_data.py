@@ -1,10 +1,10 @@
 """ILSVRC converter, ImageNet VID dataset on mmdet's video plumbing, bad input."""
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
+from tool_loader import load_tool
 from mmengine.registry import DefaultScope
 import torch
 
@@ -30,16 +30,9 @@ def mmdet_scope():
         yield
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'vid', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-converter = load_tool('ilsvrc_to_cocovid')
-toy = load_tool('make_toy_vid')
+converter = load_tool('vid/ilsvrc_to_cocovid.py')
+toy = load_tool('vid/make_toy_vid.py')
 
 VID_XML = """<annotation><folder>x</folder><filename>{frame}</filename>
 <size><width>320</width><height>240</height></size>{objects}</annotation>"""

@@ -1,6 +1,5 @@
 """JPEG2000 preparation (resumable, atomic), train/test launchers, demo parts."""
 import glob
-import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -9,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from tool_loader import load_tool
 from PIL import Image
 
 import off_plugins  # noqa: F401
@@ -19,14 +19,6 @@ from test_restoration_helpers import make_vimeo
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
 
 
-def load_tool(relpath):
-    """Import a script of tools/ as a module (tools/ is not a package)."""
-    name = 'tool_' + relpath.replace('/', '_')[:-3]
-    spec = importlib.util.spec_from_file_location(name,
-                                                  osp.join(TOOLS, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 compress_vimeo = load_tool('restoration/compress_vimeo.py')

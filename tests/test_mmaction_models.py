@@ -54,8 +54,9 @@ def test_off_config_train_and_test_step(path):
     torch.manual_seed(0)
     t, t_test = model.neck.num_segments, model.neck.test_num_segments
     size = 64
+    channels = model.backbone.in_channels  # RGB 3, flow 10, RGB-diff 12
     model.train()
-    inputs = torch.rand(2, t, 3, size, size) * 255
+    inputs = torch.rand(2, t, channels, size, size) * 255
     optim = OptimWrapper(torch.optim.SGD(
         [p for p in model.parameters() if p.requires_grad], lr=0.01))
     losses = model.train_step(dict(inputs=list(inputs),
@@ -65,7 +66,7 @@ def test_off_config_train_and_test_step(path):
     assert torch.isfinite(losses['loss']) and losses['loss'] > 0
     model.eval()
     views = 2
-    inputs = torch.rand(2, views * t_test, 3, size, size) * 255
+    inputs = torch.rand(2, views * t_test, channels, size, size) * 255
     with torch.no_grad():
         out = model.test_step(dict(inputs=list(inputs),
                                    data_samples=samples([0, 1])))

@@ -8,12 +8,7 @@ for each. Run from the repository root::
     python tools/main_job.py
 """
 import argparse
-import glob
-import json
-import os
 import os.path as osp
-import pickle
-import subprocess
 import sys
 import time
 
@@ -24,65 +19,15 @@ STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
 STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
 
 
-def toolbox_tool(name: str) -> str:
-    """Path of a tool shipped inside the mmaction2 wheel."""
-    import importlib.util
-    spec = importlib.util.find_spec('mmaction')
-    if spec is None:
-        raise SystemExit('mmaction2 is not installed: run bash tools/install.sh')
-    root = list(spec.submodule_search_locations)[0]
-    path = osp.join(root, '.mim', 'tools', name)
-    if not osp.isfile(path):
-        raise SystemExit(f'{path} is missing from the mmaction2 installation')
-    return path
-
-
-def run(cmd, log):
-    """Run a command, streaming its output; raise with the log path on failure."""
-    print('$ ' + ' '.join(cmd), flush=True)
-    os.makedirs(osp.dirname(log), exist_ok=True)
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            f.write(line)
-            if 'Epoch(train)' in line or 'Iter(test)' in line or 'Error' in line:
-                print('  ' + line.rstrip()[-150:], flush=True)
-        proc.wait()
-    if proc.returncode:
-        raise SystemExit(f'command failed ({proc.returncode}); see {log}')
-
-
-def last_checkpoint(work_dir: str) -> str:
-    """The checkpoint mmengine recorded last in ``work_dir``."""
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
-
-
-def test_summary(work_dir: str, dump: str):
-    """Top-1 from the dumped predictions; seconds per clip from the test log."""
-    with open(dump, 'rb') as f:
-        results = pickle.load(f)
-    correct = sum(int(r['pred_label'].item() == r['gt_label'].item())
-                  for r in results)
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
-                  key=osp.getmtime)
-    if not logs:
-        raise SystemExit(f'no test log found under {work_dir}')
-    with open(logs[-1]) as f:
-        last = [json.loads(line) for line in f if line.strip()][-1]
-    return dict(top1=correct / len(results), clips=len(results),
-                clips_per_s=1.0 / last['time'],
-                tool_top1=last.get('acc/top1'))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/main_job')
     parser.add_argument('--data-root', default='data/offmotion')
     args = parser.parse_args()
 
+    from off_plugins.jobs import last_checkpoint, run, test_summary, toolbox_tool
     from off_plugins.toydata import make_motion_dataset
+
     start = time.time()
     print('[main_job] 1/5 dataset', flush=True)
     make_motion_dataset(osp.join(REPO, args.data_root))
@@ -99,11 +44,11 @@ def main():
     py = sys.executable
     print('[main_job] 2/5 stage 1: TSN', flush=True)
     run([py, train, STAGE1, '--work-dir', tsn_dir, '--cfg-options'] + data_opts,
-        osp.join(wd, 'stage1_train.log'))
+        osp.join(wd, 'stage1_train.log'), cwd=REPO)
     ckpt1 = last_checkpoint(tsn_dir)
     print('[main_job] 3/5 stage 2: TSN + OFF (backbone frozen)', flush=True)
     run([py, train, STAGE2, '--work-dir', off_dir, '--cfg-options',
-         f'load_from={ckpt1}'] + data_opts, osp.join(wd, 'stage2_train.log'))
+         f'load_from={ckpt1}'] + data_opts, osp.join(wd, 'stage2_train.log'), cwd=REPO)
     ckpt2 = last_checkpoint(off_dir)
 
     rows = []
@@ -114,7 +59,7 @@ def main():
         test_dir = osp.join(d, 'test')
         dump = osp.join(test_dir, 'predictions.pkl')
         run([py, test, cfg, ckpt, '--work-dir', test_dir, '--dump', dump,
-             '--cfg-options'] + data_opts, osp.join(test_dir + '.log'))
+             '--cfg-options'] + data_opts, osp.join(test_dir + '.log'), cwd=REPO)
         rows.append((name, test_summary(test_dir, dump)))
 
     print(f'\nOFF main job on {args.data_root} ({rows[0][1]["clips"]} test '

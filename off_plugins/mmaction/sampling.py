@@ -15,9 +15,11 @@ class FixedIntervalSampleFrames(BaseTransform):
     interval, the run centred in the video. Each segment is ``clip_len``
     consecutive frames (1 for RGB, 5 for RGB-diff and flow stacks).
 
-    Short videos: the interval is at least one frame, and any index past the
-    last frame is clamped to the last frame (the last frame repeats). A video
-    with no frames raises an error naming it.
+    Short videos: the interval is at least one frame, and a segment that
+    would run past the end starts at ``L - clip_len`` instead, so every
+    segment is ``clip_len`` real consecutive frames (with ``clip_len=1`` the
+    last frame repeats). A video with fewer than ``clip_len`` frames (none,
+    for RGB) raises an error naming it and its frame count.
 
     Required keys: ``total_frames``, ``start_index``; ``filename`` or
     ``frame_dir`` is used in error messages.
@@ -69,14 +71,20 @@ class FixedIntervalSampleFrames(BaseTransform):
         slack = max(0, total_frames - span)
         start = slack // 2 if self.test_mode else self._randint(slack + 1)
         starts = start + interval * np.arange(count)
-        inds = starts[:, None] + np.arange(self.clip_len)[None]
-        return np.minimum(inds, total_frames - 1).reshape(-1)
+        # (count,): no segment may run past the last frame
+        starts = np.minimum(starts, total_frames - self.clip_len)
+        inds = starts[:, None] + np.arange(self.clip_len)[None]  # (count, clip_len)
+        return inds.reshape(-1)
 
     def transform(self, results: dict) -> dict:
         total = results['total_frames']
-        if total < 1:
+        if total < max(1, self.clip_len):
             name = results.get('filename', results.get('frame_dir', '<unknown>'))
-            raise ValueError(f'{name}: video has no frames to sample')
+            if total < 1:
+                raise ValueError(f'{name}: video has no frames to sample')
+            raise ValueError(
+                f'{name}: video has {total} frames, too short for segments '
+                f'of {self.clip_len} consecutive frames')
         inds = self.sample(total) + results.get('start_index', 0)
         results['frame_inds'] = inds.astype(np.int32)
         results['clip_len'] = self.clip_len

@@ -1,0 +1,78 @@
+"""Helpers for the end-to-end jobs under ``tools/``: run MMAction2's own tools.
+
+The jobs train and test with the ``tools/train.py`` and ``tools/test.py`` that
+ship inside the mmaction2 wheel, stream their progress lines, and read back
+what they wrote (last checkpoint, dumped predictions, test-loop timing).
+"""
+import glob
+import importlib.util
+import json
+import os
+import os.path as osp
+import pickle
+import subprocess
+
+PROGRESS_MARKS = ('Epoch(train)', 'Iter(test)', 'Error')
+
+
+def toolbox_tool(name: str) -> str:
+    """Path of a tool shipped inside the mmaction2 wheel (``.mim/tools/<name>``)."""
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None:
+        raise SystemExit('mmaction2 is not installed: run bash tools/install.sh')
+    root = list(spec.submodule_search_locations)[0]
+    path = osp.join(root, '.mim', 'tools', name)
+    if not osp.isfile(path):
+        raise SystemExit(f'{path} is missing from the mmaction2 installation')
+    return path
+
+
+def run(cmd, log: str, cwd: str):
+    """Run ``cmd`` in ``cwd``, log all output to ``log``, echo progress lines.
+
+    Raises ``SystemExit`` naming the log when the command fails.
+    """
+    print('$ ' + ' '.join(cmd), flush=True)
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, 'w') as f:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            f.write(line)
+            if any(mark in line for mark in PROGRESS_MARKS):
+                print('  ' + line.rstrip()[-150:], flush=True)
+        proc.wait()
+    if proc.returncode:
+        raise SystemExit(f'command failed ({proc.returncode}); see {log}')
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint mmengine recorded last in ``work_dir``."""
+    path = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        raise SystemExit(f'{path} is missing: training in {work_dir} did not '
+                         'save a checkpoint')
+    with open(path) as f:
+        return f.read().strip()
+
+
+def test_summary(work_dir: str, dump: str) -> dict:
+    """Top-1 from dumped predictions; seconds per clip from the test log.
+
+    Returns ``dict(top1, clips, clips_per_s, seconds_per_clip, tool_top1)``;
+    the timing is the test loop's mean iteration time (data and model, batch
+    1) that mmengine logs in ``work_dir/<timestamp>/*.json``.
+    """
+    with open(dump, 'rb') as f:
+        results = pickle.load(f)
+    correct = sum(int(r['pred_label'].item() == r['gt_label'].item())
+                  for r in results)
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
+                  key=osp.getmtime)
+    if not logs:
+        raise SystemExit(f'no test log found under {work_dir}')
+    with open(logs[-1]) as f:
+        last = [json.loads(line) for line in f if line.strip()][-1]
+    return dict(top1=correct / len(results), clips=len(results),
+                clips_per_s=1.0 / last['time'], seconds_per_clip=last['time'],
+                tool_top1=last.get('acc/top1'))

@@ -156,3 +156,46 @@ def test_rgb_diff_pipeline_on_a_real_video(tmp_path):
     # 8 test segments, 12 stacked difference channels, 64 x 64
     assert tuple(out['inputs'].shape) == (8, 12, 64, 64)
     assert out['inputs'].abs().max() > 0
+
+
+def torchvision_state_dict(model):
+    """A ResNet's weights under torchvision's names (the mapping MMAction2 loads)."""
+    from mmcv.cnn import ConvModule
+    state = {}
+    for name, module in model.named_modules():
+        if not isinstance(module, ConvModule):
+            continue
+        if 'downsample' in name:
+            conv, bn = name + '.0', name + '.1'
+        else:
+            conv, bn = name, name.replace('conv', 'bn')
+        state[conv + '.weight'] = module.conv.weight.detach().clone()
+        for key, value in list(module.bn.named_parameters()) + list(module.bn.named_buffers()):
+            state[f'{bn}.{key}'] = value.detach().clone()
+    return state
+
+
+@pytest.mark.parametrize('in_channels', [10, 12])
+def test_cross_modality_init_averages_the_rgb_conv1(tmp_path, in_channels):
+    import torch
+    from mmaction.models.backbones import ResNet
+    from off_plugins.mmaction import CrossModalityResNet
+    torch.manual_seed(0)
+    rgb = ResNet(depth=18, pretrained=None)
+    rgb.init_weights()
+    state = torchvision_state_dict(rgb)
+    assert 'conv1.weight' in state and 'layer2.0.downsample.0.weight' in state
+    path = str(tmp_path / 'resnet18_tv.pth')
+    torch.save(state, path)
+
+    model = CrossModalityResNet(depth=18, pretrained=path, in_channels=in_channels)
+    model.init_weights()
+    expected = state['conv1.weight'].mean(1, keepdim=True).repeat(1, in_channels, 1, 1)
+    torch.testing.assert_close(model.conv1.conv.weight, expected)
+    torch.testing.assert_close(model.layer3[1].conv2.conv.weight,
+                               state['layer3.1.conv2.weight'])
+    # MMAction2's ResNet leaves this conv1 at its random initialisation
+    stock = ResNet(depth=18, pretrained=path, in_channels=in_channels)
+    stock.init_weights()
+    assert not torch.allclose(stock.conv1.conv.weight, expected)
+    assert model(torch.rand(2, in_channels, 32, 32)).shape == (2, 512, 1, 1)

@@ -29,7 +29,7 @@ from off_plugins.analysis.benchmark import (  # noqa: E402
     count_flops, count_parameters, interleaved_times, module_time_share,
     paired_ratios, summarize, synchronizer, tvl1_pair_seconds)
 from off_plugins.analysis.models import (  # noqa: E402
-    build_recognizer, clip_batch, load_config, recognizer_peak_memory,
+    build_recognizer, clip_batch, input_channels, load_config, recognizer_peak_memory,
     recognizer_scores)
 
 # FLOPs reported separately for the OFF model: the sub-network and its OFF layers.
@@ -95,7 +95,9 @@ def main(argv=None):
                    base=(args.base_config, args.base_options))
     models = {k: build_recognizer(load_config(c, o), args.device)
               for k, (c, o) in configs.items()}
-    inputs = clip_batch(args.shape, args.device)
+    # each model its own input channels (RGB 3, flow 10, RGB-diff 12), same data seed
+    inputs = {k: clip_batch(args.shape, args.device, channels=input_channels(m))
+              for k, m in models.items()}
     if args.channels_last:
         models = {k: m.to(memory_format=torch.channels_last)
                   for k, m in models.items()}
@@ -103,14 +105,15 @@ def main(argv=None):
     amp = (lambda: torch.autocast(device.type, dtype=amp_dtype)) if args.amp \
         else nullcontext
 
-    def forward_of(model):
+    def forward_of(model, x):
         def forward():
             with torch.no_grad(), amp():
-                return recognizer_scores(model, inputs)
+                return recognizer_scores(model, x)
         return forward
 
-    forwards = {k: forward_of(m) for k, m in models.items()}
-    print(f'device {device}, input (N, S, 3, H, W) = {tuple(inputs.shape)}, '
+    forwards = {k: forward_of(m, inputs[k]) for k, m in models.items()}
+    shapes = ', '.join(f'{k} {tuple(x.shape)}' for k, x in inputs.items())
+    print(f'device {device}, input (N, S, C, H, W): {shapes}, '
           f'amp={args.amp}, channels_last={args.channels_last}, '
           f'{args.warmup} warm-up + {args.repeats} interleaved rounds, '
           f'torch threads {torch.get_num_threads()}', flush=True)
@@ -122,7 +125,7 @@ def main(argv=None):
     for k, m in models.items():
         with torch.no_grad():
             flops[k] = count_flops(m, lambda x, m=m: recognizer_scores(m, x),
-                                   inputs, OFF_PARTS if k == 'off' else ())
+                                   inputs[k], OFF_PARTS if k == 'off' else ())
     params = {k: count_parameters(m) for k, m in models.items()}
     memory = ({} if args.no_memory else {
         k: recognizer_peak_memory(c, o, args.shape, args.device)

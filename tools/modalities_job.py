@@ -132,11 +132,10 @@ def main():
     for name, (cfg, init, modality) in STREAMS.items():
         cfg = CONFIGS + cfg
         opts = data_options(modality, data_root, flow_root)
-        if init is not None:
-            opts.append(f'load_from={ckpts[init]}')
+        init_opts = [] if init is None else [f'load_from={ckpts[init]}']
         model_dir = osp.join(wd, name)
-        run([py, train, cfg, '--work-dir', model_dir, '--cfg-options'] + opts,
-            osp.join(wd, f'{name}_train.log'), cwd=REPO)
+        run([py, train, cfg, '--work-dir', model_dir, '--cfg-options'] + opts
+            + init_opts, osp.join(wd, f'{name}_train.log'), cwd=REPO)
         ckpts[name] = last_checkpoint(model_dir)
         test_dir = osp.join(model_dir, 'test')
         dumps[name] = osp.join(test_dir, 'predictions.pkl')

@@ -15,10 +15,12 @@ data_root = 'data/ucf101/flow'
 ann_file_train = 'data/ucf101/ucf101_train_split_1_flow.txt'
 ann_file_val = 'data/ucf101/ucf101_val_split_1_flow.txt'
 
-# As MMAction2's TSN flow config: conv1 is not ImageNet-initialised when
-# in_channels != 3; inputs are the uint8 flow images centred at 128.
+# TSN's cross-modality initialisation: the ImageNet conv1 kernel averaged over
+# RGB and repeated for each input channel (MMAction2's ResNet would leave conv1
+# random when in_channels != 3); the other layers load as usual.
+# Inputs are the uint8 flow images centred at 128.
 model = dict(
-    backbone=dict(in_channels=in_channels),
+    backbone=dict(type='CrossModalityResNet', in_channels=in_channels),
     data_preprocessor=dict(
         mean=[128.0] * in_channels, std=[128.0] * in_channels))
 

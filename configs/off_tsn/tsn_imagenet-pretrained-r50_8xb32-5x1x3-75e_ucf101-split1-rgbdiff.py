@@ -11,10 +11,11 @@ num_segments = 3
 test_segments = 25
 in_channels = 3 * (clip_len - 1)  # off_plugins.mmaction.rgb_diff_channels(5)
 
-# With in_channels != 3, MMAction2's ResNet loads the ImageNet weights of every
-# layer except conv1, which starts from its default initialisation.
+# TSN's cross-modality initialisation: the ImageNet conv1 kernel averaged over
+# RGB and repeated for each input channel (MMAction2's ResNet would leave conv1
+# random when in_channels != 3); the other layers load as usual.
 model = dict(
-    backbone=dict(in_channels=in_channels),
+    backbone=dict(type='CrossModalityResNet', in_channels=in_channels),
     # Differences are centred at 0; the scale is twice the RGB std (TSN's
     # choice for RGB-diff).
     data_preprocessor=dict(

@@ -49,18 +49,29 @@ def build_recognizer(cfg: Config, device: str = 'cpu') -> nn.Module:
     return model.to(device).eval()
 
 
-def clip_batch(shape, device: str = 'cpu', seed: int = 0) -> torch.Tensor:
-    """Random normalised frames ``(N, S, 3, H, W)`` for ``shape = (N, S, H, W)``."""
+def input_channels(model: nn.Module) -> int:
+    """Channels of one input segment: the backbone's ``in_channels``.
+
+    3 for RGB, 10 for 5 stacked flow frames, 12 for RGB-diff; 3 when the
+    backbone does not say.
+    """
+    return getattr(getattr(model, 'backbone', None), 'in_channels', 3)
+
+
+def clip_batch(shape, device: str = 'cpu', seed: int = 0,
+               channels: int = 3) -> torch.Tensor:
+    """Random normalised inputs ``(N, S, channels, H, W)``, ``shape = (N, S, H, W)``."""
     n, s, h, w = shape
     generator = torch.Generator().manual_seed(seed)
-    return torch.randn(n, s, 3, h, w, generator=generator).to(device)
+    return torch.randn(n, s, channels, h, w, generator=generator).to(device)
 
 
 def recognizer_scores(model: nn.Module, inputs: torch.Tensor):
     """Class scores of a recognizer: backbone, neck and head, no post-processing.
 
     Args:
-        inputs: (N, S, 3, H, W) normalised frames, S = views x segments.
+        inputs: (N, S, C, H, W) normalised inputs, S = views x segments,
+            C = :func:`input_channels`.
     """
     return model(inputs, mode='tensor', stage='head')
 
@@ -70,7 +81,7 @@ def _peak_memory_worker(config: str, options: Optional[dict], shape, device,
     from off_plugins.analysis.benchmark import (cpu_forward_peak_bytes,
                                                 cuda_forward_peak_bytes)
     model = build_recognizer(load_config(config, options), device)
-    inputs = clip_batch(shape, device)
+    inputs = clip_batch(shape, device, channels=input_channels(model))
     with torch.no_grad():  # the first forward: nothing cached yet
         if torch.device(device).type == 'cuda':
             peak = cuda_forward_peak_bytes(

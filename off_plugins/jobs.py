@@ -5,23 +5,23 @@ ship inside the mmaction2 wheel, stream their progress lines, and read back
 what they wrote (last checkpoint, dumped predictions, test-loop timing).
 """
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
 import pickle
 import subprocess
 
+from off_plugins.utils import shipped_file
+
 PROGRESS_MARKS = ('Epoch(train)', 'Iter(test)', 'Error')
 
 
 def toolbox_tool(name: str) -> str:
     """Path of a tool shipped inside the mmaction2 wheel (``.mim/tools/<name>``)."""
-    spec = importlib.util.find_spec('mmaction')
-    if spec is None:
-        raise SystemExit('mmaction2 is not installed: run bash tools/install.sh')
-    root = list(spec.submodule_search_locations)[0]
-    path = osp.join(root, '.mim', 'tools', name)
+    try:
+        path = shipped_file('mmaction', 'tools', name)
+    except ModuleNotFoundError:
+        raise SystemExit('mmaction2 is not installed: run bash tools/install.sh') from None
     if not osp.isfile(path):
         raise SystemExit(f'{path} is missing from the mmaction2 installation')
     return path

@@ -26,6 +26,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from off_plugins.analysis.fusion import fusion_table  # noqa: E402
+from off_plugins.utils import atomic_write_text  # noqa: E402
 
 
 def parse_streams(items: Sequence[str]) -> Dict[str, str]:
@@ -97,12 +98,8 @@ def format_table(rows: List[dict], apply_softmax: bool) -> str:
 
 def write_json(obj, path: str) -> None:
     """Write ``obj`` as JSON atomically: a temporary file, then rename."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    atomic_write_text(path, json.dumps(obj, indent=2))
 
 
 def parse_args(argv=None) -> argparse.Namespace:

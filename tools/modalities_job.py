@@ -107,6 +107,7 @@ def main():
     from off_plugins.jobs import last_checkpoint, run, test_summary, toolbox_tool
     from off_plugins.mmaction.flow import extract_flow_list
     from off_plugins.toydata import make_motion_dataset
+    from off_plugins.utils import atomic_write_text
 
     start = time.time()
     os.chdir(REPO)
@@ -169,11 +170,8 @@ def main():
               f'{r["videos_per_s"]:>10.2f}{r["seconds_per_video"]:>9.3f}')
     print(f'flow rows include TV-L1 extraction, {flow_s:.3f} s per video')
     out = osp.join(wd, 'table2.json')
-    tmp = out + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(dict(rows=table, flow_seconds_per_video=flow_s,
-                       models={k: v for k, v in results.items()}), f, indent=2)
-    os.replace(tmp, out)
+    atomic_write_text(out, json.dumps(dict(rows=table, flow_seconds_per_video=flow_s,
+                                           models=results), indent=2))
     print(f'\nwall time {time.time() - start:.0f} s; table in {out}, logs and '
           f'checkpoints in {wd}')
 

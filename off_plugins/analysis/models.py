@@ -3,7 +3,6 @@
 ``mmaction::path`` names a config shipped inside the mmaction2 wheel, as in
 ``_base_``; other paths are files.
 """
-import importlib.util
 import os.path as osp
 from typing import Optional
 
@@ -12,17 +11,17 @@ import torch.nn as nn
 from mmengine.config import Config
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+from off_plugins.utils import shipped_file
 
 
 def resolve_config(path: str) -> str:
     """File path of ``path``, resolving a ``package::relative`` config name."""
     if '::' in path:
         package, relative = path.split('::', 1)
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(f'{package} is not installed ({path})')
-        root = list(spec.submodule_search_locations)[0]
-        path = osp.join(root, '.mim', 'configs', relative)
+        try:
+            path = shipped_file(package, 'configs', relative)
+        except ModuleNotFoundError:
+            raise FileNotFoundError(f'{package} is not installed ({path})') from None
     if not osp.isfile(path):
         raise FileNotFoundError(f'config not found: {path}')
     return path

@@ -17,6 +17,8 @@ from typing import Callable, Dict, Optional
 import cv2
 import numpy as np
 
+from off_plugins.utils import atomic_write_text
+
 # name: (dx, dy, degrees) per frame; x to the right, y downwards, degrees
 # counter-clockwise on screen (OpenCV's convention).
 MOTION_CLASSES = {
@@ -138,11 +140,7 @@ def make_motion_dataset(root: str,
             lines.append(f'{split}/{name} {label}\n')
             if (i + 1) % 32 == 0 or i + 1 == total:
                 log(f'[offmotion] {split}: {i + 1}/{total} videos')
-        ann = osp.join(root, f'offmotion_{split}_list_videos.txt')
-        with open(f'{ann}.tmp', 'w') as f:
-            f.writelines(lines)
-        os.replace(f'{ann}.tmp', ann)
-    with open(f'{manifest_path}.tmp', 'w') as f:
-        json.dump(manifest, f, indent=2)
-    os.replace(f'{manifest_path}.tmp', manifest_path)
+        atomic_write_text(osp.join(root, f'offmotion_{split}_list_videos.txt'),
+                          ''.join(lines))
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=2))
     return manifest

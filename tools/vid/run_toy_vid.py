@@ -11,7 +11,6 @@ mean iteration time (batch 1, one frame per iteration) and the median
 """
 import argparse
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -24,6 +23,7 @@ from typing import List, Optional
 import torch
 
 import off_plugins  # noqa: F401  (safe loading of mmengine checkpoints)
+from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'vid'))
@@ -37,10 +37,10 @@ DETECTORS = (
 
 def mmdet_tool(name: str) -> str:
     """Path of ``tools/<name>`` shipped inside the mmdet wheel."""
-    spec = importlib.util.find_spec('mmdet')
-    if spec is None:
-        raise RuntimeError('mmdet is not installed')
-    return osp.join(spec.submodule_search_locations[0], '.mim', 'tools', name)
+    try:
+        return shipped_file('mmdet', 'tools', name)
+    except ModuleNotFoundError:
+        raise RuntimeError('mmdet is not installed') from None
 
 
 def run(cmd: List[str], log_file: str, show: tuple) -> None:

@@ -1,0 +1,37 @@
+"""Small helpers shared across the package: installed toolbox files, atomic writes."""
+import importlib.util
+import os
+import os.path as osp
+
+
+def package_root(package: str) -> str:
+    """Directory of an installed package, found without importing it.
+
+    Raises:
+        ModuleNotFoundError: naming ``package`` when it is not installed.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f'{package} is not installed', name=package)
+    return list(spec.submodule_search_locations)[0]
+
+
+def shipped_file(package: str, *parts: str) -> str:
+    """Path of a file an OpenMMLab wheel ships under ``<package>/.mim/``.
+
+    For example ``shipped_file('mmaction', 'tools', 'train.py')``. The path
+    is not checked: callers say what is missing in their own terms.
+    """
+    return osp.join(package_root(package), '.mim', *parts)
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``.
+
+    A reader never sees a half-written ``path``; an interrupted write leaves
+    the previous file (or none) and a ``<path>.tmp-<pid>`` behind.
+    """
+    tmp = f'{path}.tmp-{os.getpid()}'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)

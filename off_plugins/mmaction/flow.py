@@ -37,6 +37,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from off_plugins.utils import atomic_write_text, shipped_file
+
 FLOW_TMPL = '{}_{:05d}.jpg'
 START_INDEX = 1
 METHODS = ('tvl1', 'farneback')
@@ -54,12 +56,11 @@ def toolbox_flow_tool():
         The module; ``flow_to_img(raw_flow: (H, W) float, bound) -> (H, W)
         uint8`` is what this module uses from it.
     """
-    spec = importlib.util.find_spec('mmaction')
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        path = shipped_file('mmaction', 'tools', 'misc', 'flow_extraction.py')
+    except ModuleNotFoundError as err:
         raise ImportError('mmaction2 is not installed: flow extraction needs '
-                          'its tools/misc/flow_extraction.py')
-    root = list(spec.submodule_search_locations)[0]
-    path = osp.join(root, '.mim', 'tools', 'misc', 'flow_extraction.py')
+                          'its tools/misc/flow_extraction.py') from err
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} is missing from the mmaction2 '
                                 'installation (it provides flow_to_img)')
@@ -235,7 +236,18 @@ def extract_video_flow(video_path: str,
     meta = finished_meta(dest, bound, method)
     if meta is not None:
         return dict(meta, skipped=True)
+    return dict(_compute_video_flow(video_path, dest, bound, method, run),
+                skipped=False)
 
+
+def _compute_video_flow(video_path: str, dest: str, bound: float, method: str,
+                        run: str) -> dict:
+    """Decode, estimate and write the flow of one video into ``dest``.
+
+    The arguments are checked, no stale temporary directory is left and
+    ``dest`` does not exist (:func:`extract_video_flow` and
+    :func:`extract_flow_list` see to it). Returns the meta written.
+    """
     start = time.perf_counter()
     reader, num_frames = open_video(video_path)
     op = flow_op(method)
@@ -260,7 +272,7 @@ def extract_video_flow(video_path: str,
     finally:
         if osp.exists(tmp):
             shutil.rmtree(tmp)
-    return dict(meta, skipped=False)
+    return meta
 
 
 def read_video_list(list_file: str) -> List[Tuple[str, str]]:
@@ -301,23 +313,19 @@ def flow_dir_name(rel_video: str) -> str:
     return osp.splitext(osp.normpath(rel_video))[0]
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
-    tmp = f'{path}.tmp-{os.getpid()}'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def _init_worker() -> None:
     """Pool initializer: one OpenCV thread per worker process."""
     cv2.setNumThreads(1)
 
 
 def _extract_job(job: Tuple[str, str, str, float, str, str]) -> Tuple[str, dict]:
-    """Pool task: ``(rel, video_path, dest, bound, method, run)`` -> ``(rel, meta)``."""
+    """Pool task: ``(rel, video_path, dest, bound, method, run)`` -> ``(rel, meta)``.
+
+    ``extract_flow_list`` has checked the arguments, cleared stale temporary
+    directories and found ``dest`` unfinished before queueing the job.
+    """
     rel, video_path, dest, bound, method, run = job
-    return rel, extract_video_flow(video_path, dest, bound, method, run)
+    return rel, _compute_video_flow(video_path, dest, bound, method, run)
 
 
 def _progress(done: int, total: int, skipped: int, computed: int,

@@ -46,6 +46,29 @@ def run(cmd, log: str, cwd: str):
         raise SystemExit(f'command failed ({proc.returncode}); see {log}')
 
 
+def offmotion_data_options(data_root: str, modality: str = 'video') -> list:
+    """``--cfg-options`` pointing an offmotion config's dataloaders at ``data_root``.
+
+    Args:
+        data_root: the generated dataset (``make_motion_dataset``'s root);
+            flow rawframes are under ``<data_root>/flow``.
+        modality: ``'video'`` (RGB and RGB-diff configs, ``VideoDataset``) or
+            ``'flow'`` (``RawframeDataset`` of the flow lists).
+    """
+    if modality not in ('video', 'flow'):
+        raise ValueError(f"modality must be 'video' or 'flow', got {modality!r}")
+    lists, key = ('videos', 'video') if modality == 'video' else ('flow', 'img')
+    prefix = f'{data_root}/{lists}'
+    opts = []
+    for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
+        opts += [
+            f'{loader}_dataloader.dataset.ann_file='
+            f'{data_root}/offmotion_{split}_list_{lists}.txt',
+            f'{loader}_dataloader.dataset.data_prefix.{key}={prefix}',
+        ]
+    return opts
+
+
 def last_checkpoint(work_dir: str) -> str:
     """The checkpoint mmengine recorded last in ``work_dir``."""
     path = osp.join(work_dir, 'last_checkpoint')

@@ -1,5 +1,4 @@
 """The main job's configs through MMAction2's own train/test tools, with resume."""
-import importlib.util
 import os.path as osp
 import pickle
 import subprocess
@@ -8,13 +7,14 @@ import sys
 import pytest
 import torch
 
+from off_plugins.jobs import offmotion_data_options
 from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
+from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
 STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
-TOOLS = osp.join(list(importlib.util.find_spec('mmaction').submodule_search_locations)[0],
-                 '.mim', 'tools')
+TOOLS = shipped_file('mmaction', 'tools')
 
 
 @pytest.fixture(scope='module')
@@ -25,20 +25,11 @@ def data(tmp_path_factory):
     return root
 
 
-def data_options(root):
-    opts = ['train_dataloader.batch_size=4']
-    for split, ann in (('train', 'train'), ('val', 'val'), ('test', 'val')):
-        opts += [
-            f'{split}_dataloader.dataset.ann_file={root}/offmotion_{ann}_list_videos.txt',
-            f'{split}_dataloader.dataset.data_prefix.video={root}/videos',
-            f'{split}_dataloader.num_workers=0',
-        ]
-    return opts
-
-
-def tool(name, *args, data_root, **options):
-    """Run one of MMAction2's shipped tools; return its output."""
-    opts = [f'{k}={v}' for k, v in options.items()] + data_options(data_root)
+def tool(name, *args, data_root, modality='video', **options):
+    """Run one of MMAction2's shipped tools on the small data; return its output."""
+    opts = ([f'{k}={v}' for k, v in options.items()] + ['train_dataloader.batch_size=4']
+            + offmotion_data_options(data_root, modality)
+            + [f'{split}_dataloader.num_workers=0' for split in ('train', 'val', 'test')])
     cmd = [sys.executable, osp.join(TOOLS, name), *args, '--cfg-options', *opts]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
                           timeout=600)

@@ -10,7 +10,7 @@ import torch
 
 from off_plugins.mmaction.flow import extract_flow_list
 from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
-from test_mmaction_e2e import REPO, TOOLS
+from test_mmaction_e2e import REPO, TOOLS, tool
 
 CONFIGS = osp.join(REPO, 'configs', 'off_tsn')
 FLOW1 = osp.join(CONFIGS, 'tsn_r18_1xb16-5x1x4-8e_offmotion-flow.py')
@@ -31,30 +31,14 @@ def data(tmp_path_factory):
     return root
 
 
-def tool(name, *args, root, flow, **options):
-    """Run one of MMAction2's shipped tools on the small data; return its output."""
-    lists, key, prefix = (('flow', 'img', f'{root}/flow') if flow else
-                          ('videos', 'video', f'{root}/videos'))
-    opts = [f'{k}={v}' for k, v in options.items()] + ['train_dataloader.batch_size=4']
-    for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
-        opts += [
-            f'{loader}_dataloader.dataset.ann_file={root}/offmotion_{split}_list_{lists}.txt',
-            f'{loader}_dataloader.dataset.data_prefix.{key}={prefix}',
-            f'{loader}_dataloader.num_workers=0',
-        ]
-    cmd = [sys.executable, osp.join(TOOLS, name), *args, '--cfg-options', *opts]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
-
-
 def train_and_dump(config, work, root, flow, **options):
-    tool('train.py', config, '--work-dir', str(work), root=root, flow=flow,
-         **{'train_cfg.max_epochs': 1}, **options)
+    modality = 'flow' if flow else 'video'
+    tool('train.py', config, '--work-dir', str(work), data_root=root,
+         modality=modality, **{'train_cfg.max_epochs': 1}, **options)
     ckpt = str(work / 'epoch_1.pth')
     dump = str(work / 'preds.pkl')
     tool('test.py', config, ckpt, '--work-dir', str(work / 'test'), '--dump', dump,
-         root=root, flow=flow)
+         data_root=root, modality=modality)
     return ckpt, dump
 
 

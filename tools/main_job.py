@@ -25,7 +25,8 @@ def main():
     parser.add_argument('--data-root', default='data/offmotion')
     args = parser.parse_args()
 
-    from off_plugins.jobs import last_checkpoint, run, test_summary, toolbox_tool
+    from off_plugins.jobs import (last_checkpoint, offmotion_data_options, run,
+                                  test_summary, toolbox_tool)
     from off_plugins.toydata import make_motion_dataset
 
     start = time.time()
@@ -35,12 +36,7 @@ def main():
     train, test = toolbox_tool('train.py'), toolbox_tool('test.py')
     wd = osp.join(REPO, args.work_dir)
     tsn_dir, off_dir = osp.join(wd, 'tsn'), osp.join(wd, 'off')
-    data_opts = [
-        f'train_dataloader.dataset.ann_file={args.data_root}/offmotion_train_list_videos.txt',
-        f'train_dataloader.dataset.data_prefix.video={args.data_root}/videos',
-        f'test_dataloader.dataset.ann_file={args.data_root}/offmotion_val_list_videos.txt',
-        f'test_dataloader.dataset.data_prefix.video={args.data_root}/videos',
-    ]
+    data_opts = offmotion_data_options(args.data_root)
     py = sys.executable
     print('[main_job] 2/5 stage 1: TSN', flush=True)
     run([py, train, STAGE1, '--work-dir', tsn_dir, '--cfg-options'] + data_opts,

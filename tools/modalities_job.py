@@ -57,22 +57,6 @@ SINGLE = [
 ]
 
 
-def data_options(modality: str, data_root: str, flow_root: str) -> list:
-    """``--cfg-options`` pointing a config's dataloaders at this job's data."""
-    if modality == 'video':
-        lists, key, prefix = 'videos', 'video', f'{data_root}/videos'
-    else:
-        lists, key, prefix = 'flow', 'img', flow_root
-    opts = []
-    for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
-        opts += [
-            f'{loader}_dataloader.dataset.ann_file='
-            f'{data_root}/offmotion_{split}_list_{lists}.txt',
-            f'{loader}_dataloader.dataset.data_prefix.{key}={prefix}',
-        ]
-    return opts
-
-
 def time_flow_extraction(data_root: str, count: int) -> float:
     """Seconds per video of TV-L1 extraction, one process, fresh output."""
     from off_plugins.mmaction.flow import extract_flow_list
@@ -104,7 +88,8 @@ def main():
         parser.error('--flow-timing-videos must be >= 1')
 
     from off_plugins.analysis.fusion import fusion_table
-    from off_plugins.jobs import last_checkpoint, run, test_summary, toolbox_tool
+    from off_plugins.jobs import (last_checkpoint, offmotion_data_options, run,
+                                  test_summary, toolbox_tool)
     from off_plugins.mmaction.flow import extract_flow_list
     from off_plugins.toydata import make_motion_dataset
     from off_plugins.utils import atomic_write_text
@@ -132,7 +117,7 @@ def main():
     ckpts, results, dumps = {}, {}, {}
     for name, (cfg, init, modality) in STREAMS.items():
         cfg = CONFIGS + cfg
-        opts = data_options(modality, data_root, flow_root)
+        opts = offmotion_data_options(data_root, modality)
         init_opts = [] if init is None else [f'load_from={ckpts[init]}']
         model_dir = osp.join(wd, name)
         run([py, train, cfg, '--work-dir', model_dir, '--cfg-options'] + opts

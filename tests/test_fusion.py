@@ -5,7 +5,6 @@ The dumps are written by mmengine's ``DumpResults`` metric from
 fused numbers are checked by hand and against MMAction2's own
 ``report_accuracy.py``.
 """
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -22,6 +21,7 @@ from mmengine.evaluator import DumpResults, Evaluator
 from mmaction.structures import ActionDataSample
 from off_plugins.analysis.fusion import (check_aligned, evaluate, fuse,
                                          fusion_table, load_dump, video_name)
+from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FUSE_SCORES = osp.join(REPO, 'tools', 'fuse_scores.py')
@@ -81,10 +81,8 @@ def random_streams(tmp_path, names=('a', 'b', 'c'), num_videos=30,
 def report_accuracy(paths, coefficients, apply_softmax):
     """What MMAction2's report_accuracy.py prints: its three numbers as the
     4-decimal strings it prints them with."""
-    root = list(importlib.util.find_spec('mmaction')
-                .submodule_search_locations)[0]
-    script = osp.join(root, '.mim', 'tools', 'analysis_tools',
-                      'report_accuracy.py')
+    script = shipped_file('mmaction', 'tools', 'analysis_tools',
+                          'report_accuracy.py')
     cmd = [sys.executable, script, '--preds', *paths, '--coefficients',
            *map(str, coefficients)] + (['--apply-softmax']
                                        if apply_softmax else [])

@@ -16,6 +16,7 @@ from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules
 
 import off_plugins.mmdet  # noqa: F401
+from off_plugins.mmdet import imagenet_vid as vid
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_CONFIG = osp.join(REPO, 'configs', 'rfcn_off',
@@ -149,15 +150,49 @@ def test_toy_generator_is_deterministic(tmp_path, toy_root):
         assert 0 <= x and 0 <= y and x + w <= toy.FRAME_SIZE and y + h <= toy.FRAME_SIZE
 
 
-def test_train_pipeline_pairs_key_and_nearby_reference(toy_root):
+def test_train_pipeline_pairs_key_and_previous_frame(toy_root):
     dataset = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/train.json'))
     assert len(dataset) == 2 and dataset.num_all_imgs == 8
-    out = dataset[(0, 2)]
-    sample = out['data_samples']
-    assert out['inputs'].shape == (2, 3, toy.FRAME_SIZE, toy.FRAME_SIZE)
-    key, ref = sample.key_frames_inds[0], sample.ref_frames_inds[0]
-    assert sample[key].frame_id == 2 and abs(sample[ref].frame_id - 2) in (1, 2)
-    assert len(sample[key].gt_instances.bboxes) > 0
+    for _ in range(5):  # the reference is not drawn at random any more
+        out = dataset[(0, 2)]
+        sample = out['data_samples']
+        assert out['inputs'].shape == (2, 3, toy.FRAME_SIZE, toy.FRAME_SIZE)
+        key, ref = sample.key_frames_inds[0], sample.ref_frames_inds[0]
+        assert (sample[key].frame_id, sample[ref].frame_id) == (2, 1)
+        assert len(sample[key].gt_instances.bboxes) > 0
+
+
+def frame_pairs(dataset, video):
+    """(key, reference) frame ids the dataset gives for every frame of ``video``."""
+    pairs = []
+    for t in range(dataset.get_data_info(video)['video_length']):
+        sample = dataset[(video, t)]['data_samples']
+        pairs.append((sample[sample.key_frames_inds[0]].frame_id,
+                      sample[(sample.ref_frames_inds or sample.key_frames_inds)[0]].frame_id))
+    return pairs
+
+
+@pytest.mark.parametrize('offset', [1, 2, -1])
+def test_training_and_test_use_one_gap_and_direction(toy_root, offset):
+    """Eq. 7's Delta t: the same (key, reference) pairs in training and test."""
+    train_cfg = toy_dataset_cfg(toy_root, 'annotations/val.json')
+    train_cfg.pipeline[0].offset = offset
+    train = DATASETS.build(train_cfg)
+    test = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/val.json', True))
+    test.test_ref_offset = offset
+    expected = [(t, min(max(t - offset, 0), 2)) for t in range(3)]
+    assert frame_pairs(train, 0) == frame_pairs(test, 0) == expected
+
+
+def test_reference_pair_orders_frames_in_time():
+    assert vid.reference_pair(5, 10, 1) == ([4, 5], [False, True])
+    assert vid.reference_pair(5, 10, -2) == ([5, 7], [True, False])
+    assert vid.reference_pair(0, 10, 3) == ([0, 0], [False, True])
+    assert vid.reference_pair(0, 1, -1) == ([0, 0], [False, True])
+    with pytest.raises(ValueError, match='outside a video of 4 frames'):
+        vid.reference_pair(4, 4, 1)
+    with pytest.raises(TypeError, match='offset must be an int'):
+        vid.FixedOffsetRefFrameSample(offset=1.5)
 
 
 def test_test_mode_adds_the_previous_frame(toy_root):

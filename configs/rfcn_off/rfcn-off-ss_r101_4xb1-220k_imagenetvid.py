@@ -12,6 +12,6 @@ model = dict(
             fuse_blocks=1,
             reduced_channels=128,
             with_se=True)))
-# test each frame against the previous one (the first frame against itself)
-val_dataloader = dict(dataset=dict(test_ref_offset=1))
+# test each frame against its reference at the training gap and direction
+val_dataloader = dict(dataset=dict(test_ref_offset=_base_.ref_offset))
 test_dataloader = val_dataloader

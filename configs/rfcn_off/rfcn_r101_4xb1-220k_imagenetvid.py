@@ -65,12 +65,14 @@ model = dict(
 dataset_type = 'ImagenetVIDDataset'
 data_root = 'data/ILSVRC/'
 backend_args = None
-# A key frame and one reference frame within +-9 frames; a DET image is a
-# one-frame video and is its own reference. The single-frame baseline loads
-# the reference too and ignores it, so every row shares this pipeline.
+# A key frame and its reference ref_offset frames earlier (clamped to the
+# video); a DET image is a one-frame video and is its own reference. OFF
+# detectors test with the same gap and direction (test_ref_offset), as Eq. 7
+# assumes. The single-frame baseline loads the reference too and ignores it,
+# so every row shares this pipeline.
+ref_offset = 1
 train_pipeline = [
-    dict(type='UniformRefFrameSample', num_ref_imgs=1, frame_range=9,
-         filter_key_img=True),
+    dict(type='FixedOffsetRefFrameSample', offset=ref_offset),
     dict(
         type='TransformBroadcaster',
         share_random_params=True,
@@ -153,6 +155,8 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.00025, momentum=0.9, weight_decay=0.0005))
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=20000),
-    logger=dict(type='LoggerHook', interval=50))
+    logger=dict(type='LoggerHook', interval=50),
+    # tools/test.py --show-dir draws the key frames' boxes
+    visualization=dict(type='VideoDetVisualizationHook'))
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=4)

@@ -26,8 +26,7 @@ model = dict(
 data_root = 'data/toyvid/'
 metainfo = dict(classes=('cat', 'cup', 'patch'))
 train_pipeline = [
-    dict(type='UniformRefFrameSample', num_ref_imgs=1, frame_range=2,
-         filter_key_img=True),
+    dict(type='FixedOffsetRefFrameSample', offset=_base_.ref_offset),
     dict(
         type='TransformBroadcaster',
         share_random_params=True,

@@ -101,3 +101,20 @@ def residual_stage(in_channels: int, out_channels: int, num_blocks: int,
     blocks += [ResidualBlock(out_channels, out_channels, **block_kwargs)
                for _ in range(num_blocks - 1)]
     return nn.Sequential(*blocks)
+
+
+def init_residual_weights(module: nn.Module) -> None:
+    """The initialisation of every OFF sub-network (action and detection).
+
+    Kaiming-normal (ReLU gain) weights and zero biases for every convolution
+    in ``module``, then every :class:`ResidualBlock` starts as its shortcut
+    (:meth:`ResidualBlock.zero_init_last`).
+    """
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    for m in module.modules():
+        if isinstance(m, ResidualBlock):
+            m.zero_init_last()

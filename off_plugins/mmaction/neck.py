@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
-from off_plugins.core import OFFPyramid, ResidualBlock, average_pairs
+from off_plugins.core import OFFPyramid, average_pairs, init_residual_weights
 
 
 def _frames_view(x: torch.Tensor) -> torch.Tensor:
@@ -92,13 +92,7 @@ class OFFNeck(nn.Module):
         self.init_std = init_std
 
     def init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
-                nn.init.zeros_(m.bias)
-        for m in self.modules():
-            if isinstance(m, ResidualBlock):
-                m.zero_init_last()
+        init_residual_weights(self.pyramid)
         for fc in self.aux_fcs:
             nn.init.normal_(fc.weight, std=self.init_std)
             nn.init.zeros_(fc.bias)

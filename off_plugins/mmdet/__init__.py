@@ -5,13 +5,16 @@ package with ``custom_imports``.
 """
 import off_plugins  # noqa: F401  (toolbox compatibility fixes first)
 
-from .imagenet_vid import ImagenetVIDDataset
+from .imagenet_vid import (FixedOffsetRefFrameSample, ImagenetVIDDataset,
+                           reference_pair)
 from .off_neck import OFFReduceNeck
 from .off_rfcn import OFFRFCN
 from .rfcn_head import PSScoreMaps, RFCNBBoxHead, RFCNRoIHead
 from .vid_classes import VID_CLASSES, VID_SYNSETS
+from .visualization import VideoDetVisualizationHook
 
 __all__ = [
-    'ImagenetVIDDataset', 'OFFRFCN', 'OFFReduceNeck', 'PSScoreMaps',
-    'RFCNBBoxHead', 'RFCNRoIHead', 'VID_CLASSES', 'VID_SYNSETS'
+    'FixedOffsetRefFrameSample', 'ImagenetVIDDataset', 'OFFRFCN',
+    'OFFReduceNeck', 'PSScoreMaps', 'RFCNBBoxHead', 'RFCNRoIHead',
+    'VID_CLASSES', 'VID_SYNSETS', 'VideoDetVisualizationHook', 'reference_pair'
 ]

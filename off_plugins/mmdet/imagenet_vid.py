@@ -1,24 +1,87 @@
 """ImageNet VID (and DET as one-frame videos) in CocoVID json, on mmdet's video plumbing.
 
 Frames of a video are loaded with :class:`mmdet.datasets.BaseVideoDataset`.
-Training pairs a key frame with reference frames through the pipeline
-(``UniformRefFrameSample``). At test time mmdet's ``TrackImgSampler`` hands
-one frame at a time to the dataset; with ``test_ref_offset`` set, the dataset
-adds the frame ``test_ref_offset`` frames earlier (the key frame itself at the
-start of a video) as the reference, so OFF sees the same pair at test time.
+Training pairs a key frame with its reference through the pipeline
+(:class:`FixedOffsetRefFrameSample`: the frame ``offset`` frames earlier). At
+test time mmdet's ``TrackImgSampler`` hands one frame at a time to the
+dataset; with ``test_ref_offset`` set, the dataset adds the reference chosen
+by the same rule (:func:`reference_pair`), so OFF sees the same time gap and
+direction (the Delta t of Eq. 7) in training and test.
 """
 import json
 import os.path as osp
+import random
 import warnings
 from collections import defaultdict
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import mmengine.fileio as fileio
 
 from mmdet.datasets import BaseVideoDataset
-from mmdet.registry import DATASETS
+from mmdet.datasets.transforms import BaseFrameSample
+from mmdet.registry import DATASETS, TRANSFORMS
 
 from .vid_classes import VID_CLASSES
+
+
+def reference_pair(key: int, video_length: int,
+                   offset: int) -> Tuple[List[int], List[bool]]:
+    """The key frame and its reference ``offset`` frames earlier, in time order.
+
+    A negative ``offset`` looks ahead. The reference is clamped to the video,
+    so the first frames (last ones for a negative offset) use the nearest
+    frame in that direction, and a one-frame video (a DET image) is its own
+    reference.
+
+    Returns:
+        the two frame indices in time order and their key-frame flags.
+    """
+    if not 0 <= key < video_length:
+        raise ValueError(f'key frame {key} is outside a video of '
+                         f'{video_length} frames')
+    ref = min(max(key - offset, 0), video_length - 1)
+    return ([ref, key], [False, True]) if ref <= key else ([key, ref], [True, False])
+
+
+@TRANSFORMS.register_module()
+class FixedOffsetRefFrameSample(BaseFrameSample):
+    """Pair a key frame with the frame ``offset`` frames earlier (training).
+
+    The same rule as :class:`ImagenetVIDDataset` applies at test time with
+    ``test_ref_offset``, so the temporal difference of OFF is taken at one
+    gap and in one direction everywhere, as Eq. 7 assumes (mmdet's
+    ``UniformRefFrameSample`` draws references before and after the key at
+    random gaps, which flips the sign of the difference).
+
+    Args:
+        offset: frames between the reference and the key frame; positive
+            looks back (the reference precedes the key), negative ahead;
+            0 pairs the key frame with itself (no motion).
+        collect_video_keys: see ``BaseFrameSample``.
+
+    Output: the dict of lists of ``BaseFrameSample`` for the two frames in
+    time order, with ``key_frame_flags``.
+    """
+
+    def __init__(self, offset: int = 1,
+                 collect_video_keys: Sequence[str] = ('video_id', 'video_length')):
+        if not isinstance(offset, int):
+            raise TypeError(f'offset must be an int, got {offset!r}')
+        self.offset = offset
+        super().__init__(collect_video_keys=list(collect_video_keys))
+
+    def transform(self, video_infos: dict) -> Dict[str, list]:
+        length = video_infos['video_length']
+        key = video_infos.get('key_frame_id')
+        if key is None:
+            key = random.randrange(length)
+        frames, flags = reference_pair(key, length, self.offset)
+        results = self.prepare_data(video_infos, frames)
+        results['key_frame_flags'] = flags
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(offset={self.offset})'
 
 
 def check_annotation_file(ann_file: str) -> None:
@@ -56,17 +119,18 @@ class ImagenetVIDDataset(BaseVideoDataset):
 
     Args:
         test_ref_offset: at test time, pair frame ``i`` with frame
-            ``max(i - test_ref_offset, 0)`` as its reference; None tests key
-            frames alone (single-frame detectors).
+            ``reference_pair(i, video_length, test_ref_offset)`` as its
+            reference (the rule of :class:`FixedOffsetRefFrameSample`); None
+            tests key frames alone (single-frame detectors).
         **kwargs: see :class:`mmdet.datasets.BaseVideoDataset`.
     """
 
     METAINFO = dict(classes=VID_CLASSES)
 
     def __init__(self, *args, test_ref_offset: Optional[int] = None, **kwargs):
-        if test_ref_offset is not None and test_ref_offset < 0:
-            raise ValueError('test_ref_offset must be >= 0 or None, got '
-                             f'{test_ref_offset}')
+        if test_ref_offset is not None and not isinstance(test_ref_offset, int):
+            raise TypeError('test_ref_offset must be an int or None, got '
+                            f'{test_ref_offset!r}')
         self.test_ref_offset = test_ref_offset
         super().__init__(*args, **kwargs)
 
@@ -105,13 +169,14 @@ class ImagenetVIDDataset(BaseVideoDataset):
             return super().prepare_data(idx)
         video_idx, frame_idx = idx
         video = self.get_data_info(video_idx)
-        ref_idx = max(frame_idx - self.test_ref_offset, 0)
+        order, flags = reference_pair(frame_idx, video['video_length'],
+                                      self.test_ref_offset)
         frames = defaultdict(list)
-        for index in (ref_idx, frame_idx):
+        for index in order:
             frame = dict(video['images'][index], video_id=video['video_id'],
                          ori_video_length=video['video_length'])
             for key, value in frame.items():
                 frames[key].append(value)
         frames['video_length'] = [2, 2]
-        frames['key_frame_flags'] = [False, True]  # (reference, key)
+        frames['key_frame_flags'] = flags
         return self.pipeline(frames)

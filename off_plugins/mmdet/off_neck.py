@@ -3,13 +3,15 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
 
 from mmdet.registry import MODELS
-from off_plugins.core import OFFPyramid, SqueezeExcite, residual_stage
+from off_plugins.core import (OFFPyramid, SqueezeExcite, init_residual_weights,
+                              residual_stage)
 
 
 @MODELS.register_module()
-class OFFReduceNeck(nn.Module):
+class OFFReduceNeck(BaseModule):
     """Reduce the last backbone map to ``out_channels``; optionally add OFF.
 
     Without ``off`` this is the single-frame R-FCN neck: a 3x3 convolution
@@ -17,8 +19,14 @@ class OFFReduceNeck(nn.Module):
     reference and key frames both pass the reduction; OFF units compare them on
     the ``off_levels`` backbone maps (1024-d reduced map alone: SS; plus the
     512-d res3 map: MS), an :class:`OFFPyramid` refines them, and residual
-    blocks blend the key features with the motion features back to
-    ``out_channels``.
+    blocks blend the key features with the motion features into a
+    correction added to the key features (``key + fuse([key, motion])``).
+
+    Initialisation (:meth:`init_weights`): the OFF sub-network starts as the
+    action neck's does (:func:`init_residual_weights`) and the last layer of
+    ``fuse`` is zero, so at the first iteration the OFF detector computes
+    exactly what the single-frame R-FCN computes and learns to add motion
+    from there; an R-FCN checkpoint loads into it without key surgery.
 
     Args:
         in_channels: channels of each backbone output, finest first.
@@ -40,8 +48,8 @@ class OFFReduceNeck(nn.Module):
                 'fuse_blocks', 'reduced_channels', 'with_se')
 
     def __init__(self, in_channels: Sequence[int], out_channels: int = 1024,
-                 off: Optional[dict] = None):
-        super().__init__()
+                 off: Optional[dict] = None, init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
         self.in_channels = list(in_channels)
         if not self.in_channels or out_channels < 1:
             raise ValueError('in_channels must list the backbone outputs and '
@@ -73,9 +81,22 @@ class OFFReduceNeck(nn.Module):
                                   blocks_per_stage=off.get('blocks_per_stage', 1),
                                   reduced_channels=off.get('reduced_channels', 128),
                                   attn_layer=attn)
-        self.fuse = residual_stage(out_channels + stage_channels[-1],
-                                   out_channels, off.get('fuse_blocks', 1),
-                                   attn_layer=attn)
+        self.fuse = nn.Sequential(
+            residual_stage(out_channels + stage_channels[-1], stage_channels[-1],
+                           off.get('fuse_blocks', 1), attn_layer=attn),
+            nn.Conv2d(stage_channels[-1], out_channels, 1))
+
+    def init_weights(self) -> None:
+        """mmengine's ``init_cfg`` (if any), then the OFF branch's init:
+        residual blocks start as shortcuts and the correction added to the
+        key features starts at zero."""
+        super().init_weights()
+        if self.num_frames == 1:
+            return
+        init_residual_weights(self.pyramid)
+        init_residual_weights(self.fuse)
+        nn.init.zeros_(self.fuse[-1].weight)
+        nn.init.zeros_(self.fuse[-1].bias)
 
     def forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
         if len(feats) != len(self.in_channels):
@@ -90,4 +111,4 @@ class OFFReduceNeck(nn.Module):
         off_inputs = [feats[i] for i in self.off_levels] + [reduced]
         motion = self.pyramid(off_inputs)[-1]  # (N, C_stage, H, W)
         key = reduced.unflatten(0, (-1, 2))[:, 1]  # (N, C_out, H, W)
-        return self.fuse(torch.cat([key, motion], dim=1))  # (N, C_out, H, W)
+        return key + self.fuse(torch.cat([key, motion], dim=1))  # (N, C_out, H, W)

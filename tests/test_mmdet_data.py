@@ -1,4 +1,5 @@
 """ILSVRC converter, ImageNet VID dataset on mmdet's video plumbing, bad input."""
+import glob
 import json
 import os
 import os.path as osp
@@ -283,3 +284,87 @@ def test_predictions_reach_coco_video_metric(toy_root):
     assert len(metric.results) == dataset.num_all_imgs
     results = metric.evaluate(size=dataset.num_all_imgs)
     assert 0.0 <= results['coco/bbox_mAP_50'] <= 1.0
+
+
+def test_classwise_ap50_from_the_metric_log(toy_root):
+    """The config's classwise CocoVideoMetric logs per-class AP@50; the demo reads it.
+
+    Predictions are the ground-truth boxes of one class only, shifted by a
+    fifth of their width (IoU 2/3): that class scores AP@50 = 1 (and less
+    averaged over IoU 0.5:0.95), the others 0.
+    """
+    import logging
+    from mmengine.logging import MMLogger
+    from mmengine.structures import InstanceData
+    cfg = Config.fromfile(TOY_CONFIG)
+    dataset = DATASETS.build(toy_dataset_cfg(toy_root, 'annotations/val.json', True))
+    evaluator = dict(cfg.test_evaluator, ann_file=osp.join(toy_root, 'annotations', 'val.json'))
+    assert evaluator.pop('type') == 'CocoVideoMetric' and evaluator['classwise']
+    metric = CocoVideoMetric(**evaluator)
+    metric.dataset_meta = dataset.metainfo
+    labels = torch.cat([dataset[(v, f)]['data_samples'][-1].gt_instances.labels
+                        for v in range(len(dataset))
+                        for f in range(dataset.get_len_per_video(v))])
+    kept = int(labels[0])
+    for video in range(len(dataset)):
+        for frame in range(dataset.get_len_per_video(video)):
+            batch = pseudo_collate([dataset[(video, frame)]])
+            sample = batch['data_samples'][0]
+            key = sample[sample.key_frames_inds[0]]
+            gt = key.gt_instances[key.gt_instances.labels == kept]
+            shift = torch.zeros_like(gt.bboxes)
+            shift[:, [0, 2]] = 0.2 * (gt.bboxes[:, 2:3] - gt.bboxes[:, 0:1])
+            key.pred_instances = InstanceData(bboxes=gt.bboxes + shift, labels=gt.labels,
+                                              scores=torch.ones(len(gt)))
+            out = type(sample)(metainfo=dict(key_frames_inds=[0], ref_frames_inds=[]))
+            out.video_data_samples = [key]
+            metric.process(batch, [out.to_dict()])
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        metric.evaluate(size=dataset.num_all_imgs)
+    finally:
+        logger.removeHandler(handler)
+    ap50 = load_tool('vid/run_toy_vid.py').classwise_ap50('\n'.join(records), toy.CLASSES)
+    present = set(labels.tolist())
+    for i, name in enumerate(toy.CLASSES):
+        if i == kept:
+            assert ap50[name] == 1.0
+        elif i in present:
+            assert ap50[name] == 0.0
+
+
+def test_mmdet_test_tool_show_dir_draws_video_detections(toy_root, tmp_path):
+    """MMDetection's own tools/test.py --show-dir with OFFRFCN writes one PNG a frame."""
+    import subprocess
+    import sys
+    import cv2
+    from off_plugins.utils import shipped_file
+    config = osp.join(REPO, 'configs', 'rfcn_off',
+                      'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py')
+    cfg = Config.fromfile(config)
+    model = MODELS.build(cfg.model)
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=toy.CLASSES))), ckpt)
+    ann = osp.join(toy_root, 'annotations', 'val.json')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    proc = subprocess.run(
+        [sys.executable, shipped_file('mmdet', 'tools', 'test.py'), config, ckpt,
+         '--work-dir', str(tmp_path / 'work'), '--show-dir', 'frames',
+         '--cfg-options', f'test_dataloader.dataset.data_root={toy_root}/',
+         f'test_evaluator.ann_file={ann}', 'test_dataloader.num_workers=0',
+         'test_dataloader.persistent_workers=False'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    pngs = sorted(glob.glob(str(tmp_path / 'work' / '*' / 'frames' / '*' / '*.png')))
+    coco = json.load(open(ann))
+    # one image a frame, in a folder a video (frames of two videos share names)
+    assert len(pngs) == len(coco['images']) == 6
+    assert len({osp.basename(osp.dirname(p)) for p in pngs}) == 2
+    img = cv2.imread(pngs[0])
+    assert img.shape == (toy.FRAME_SIZE, 2 * toy.FRAME_SIZE, 3)  # ground truth | predictions

@@ -1,5 +1,6 @@
 """OFF R-FCN models built from the shipped configs, on tiny inputs."""
 import copy
+import glob
 import os.path as osp
 
 import pytest
@@ -117,6 +118,23 @@ def test_real_config_losses(real_models, name):
     assert model.roi_head.bbox_head.fc_cls.weight.grad.abs().sum() > 0
     for unit in model.neck.pyramid.units:  # both OFF scales receive gradient
         assert unit.reduce[0].weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('config', sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py'))))
+def test_every_shipped_config_builds(config, real_models):
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    model = (real_models[next(k for k, v in REAL.items() if v == config)]
+             if config in REAL.values() else MODELS.build(cfg.model))
+    is_off = cfg.model.neck.off is not None
+    assert model.neck.num_frames == (2 if is_off else 1)
+    # OFF tests a frame against its reference at the training gap and direction
+    train_offset = cfg.train_dataloader.dataset.get('pipeline', [{}])[0].get('offset')
+    if 'datasets' in cfg.train_dataloader.dataset:
+        train_offset = cfg.train_dataloader.dataset.datasets[0].pipeline[0].offset
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        assert loader.dataset.test_ref_offset == (train_offset if is_off else None)
+    assert cfg.default_hooks.visualization.type == 'VideoDetVisualizationHook'
 
 
 @pytest.fixture(scope='module')

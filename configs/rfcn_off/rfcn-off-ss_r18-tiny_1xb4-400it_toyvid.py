@@ -13,4 +13,5 @@ model = dict(
             fuse_blocks=1,
             reduced_channels=32,
             with_se=True)))
-test_dataloader = dict(dataset=dict(test_ref_offset=_base_.ref_offset))
+val_dataloader = dict(dataset=dict(test_ref_offset=_base_.ref_offset))
+test_dataloader = val_dataloader

@@ -1,6 +1,9 @@
 # CPU demo: the single-frame R-FCN baseline at tiny width (ResNet-18 with
 # 16 base channels, trained from scratch, k = 3 cells) on the generated toy
-# set (tools/vid/make_toy_vid.py). Everything else is the real config's.
+# set (tools/vid/make_toy_vid.py), validated once at the end. Everything
+# else is the real config's. Stage 1 of the demo's two-stage recipe
+# (tools/vid/run_toy_vid.py); the OFF rows of this schedule are
+# rfcn-off-{ss,ms}_r18-tiny_1xb4-400it_toyvid.py (end to end).
 _base_ = './rfcn_r101_4xb1-220k_imagenetvid.py'
 
 model = dict(
@@ -60,7 +63,7 @@ train_dataloader = dict(
         data_prefix=dict(img_path=''),
         metainfo=metainfo,
         pipeline=train_pipeline))
-test_dataloader = dict(
+val_dataloader = dict(
     num_workers=1,
     dataset=dict(
         data_root=data_root,
@@ -68,11 +71,10 @@ test_dataloader = dict(
         data_prefix=dict(img_path=''),
         metainfo=metainfo,
         pipeline=test_pipeline))
-test_evaluator = dict(ann_file=data_root + 'annotations/val.json')
-# no validation during the short run: tools/test.py evaluates afterwards
-val_dataloader = None
-val_evaluator = None
-val_cfg = None
+test_dataloader = val_dataloader
+# classwise: per-class AP (all IoUs, @50, @75) in the log after the overall one
+val_evaluator = dict(ann_file=data_root + 'annotations/val.json', classwise=True)
+test_evaluator = val_evaluator
 
 max_iters = 400
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

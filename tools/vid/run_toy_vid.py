@@ -1,38 +1,60 @@
-"""Demo: toy VID set, baseline R-FCN vs R-FCN + OFF(MS), mAP@50 and ms/frame.
+"""Demo: R-FCN vs R-FCN + OFF(SS) vs R-FCN + OFF(MS) on the toy VID set, 3 seeds.
 
-Generates the toy set (tools/vid/make_toy_vid.py), then for each detector
-runs MMDetection's own ``tools/train.py`` and ``tools/test.py`` from its wheel
-on the tiny configs in configs/rfcn_off/, and prints mAP@50 (CocoVideoMetric)
-and milliseconds per frame, both detectors in the same run: the test loop's
-mean iteration time (batch 1, one frame per iteration) and the median
-``test_step`` time with the two detectors interleaved frame by frame::
+Generates the toy set (tools/vid/make_toy_vid.py), then for each seed:
 
-    python tools/vid/run_toy_vid.py
+1. stage 1: trains the single-frame R-FCN from scratch with MMDetection's own
+   ``tools/train.py`` (from its wheel);
+2. stage 2: from that checkpoint (``load_from``, no key surgery), trains each
+   of the three detectors for the same number of iterations with the backbone
+   frozen: the R-FCN itself (the baseline, so that every row had the same
+   budget), R-FCN + OFF(SS) and R-FCN + OFF(MS) (their OFF branch starts as a
+   no-op); each run validates at its end with ``CocoVideoMetric``
+   (``classwise=True``: per-class AP in the log).
+
+Then it times the three seed-0 detectors frame by frame, interleaved, draws a
+few evaluation frames with MMDetection's ``tools/test.py --show-dir`` and
+prints the table (mean and spread over the seeds), the training curves side by
+side and the OFF / R-FCN time ratios. The evaluation split is ``test``, held
+out while the recipe was chosen on ``val``::
+
+    python tools/vid/run_toy_vid.py                 # seeds 0 1 2, test split
+    python tools/vid/run_toy_vid.py --seeds 0       # one seed, about a third
+    python tools/vid/run_toy_vid.py --split val     # the split the recipe saw
+
+A rerun skips the runs that finished (their ``result.json``) and redoes the
+others from their start.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import shutil
 import statistics
 import subprocess
 import sys
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence
 
+import cv2
+import numpy as np
 import torch
 
 import off_plugins  # noqa: F401  (safe loading of mmengine checkpoints)
-from off_plugins.utils import shipped_file
+from off_plugins.utils import atomic_write_text, shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'vid'))
-from make_toy_vid import generate  # noqa: E402
+from make_toy_vid import CLASSES, generate  # noqa: E402
 
+CONFIGS = 'configs/rfcn_off/'
+STAGE1 = CONFIGS + 'rfcn_r18-tiny_1xb4-400it_toyvid.py'
 DETECTORS = (
-    ('R-FCN (single frame)', 'configs/rfcn_off/rfcn_r18-tiny_1xb4-400it_toyvid.py'),
-    ('R-FCN + OFF(MS)', 'configs/rfcn_off/rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py'),
+    ('R-FCN', CONFIGS + 'rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py'),
+    ('R-FCN + OFF(SS)', CONFIGS + 'rfcn-off-ss_r18-tiny-stage2_1xb4-400it_toyvid.py'),
+    ('R-FCN + OFF(MS)', CONFIGS + 'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py'),
 )
+SHOW_FRAMES = 3  # evaluation frames drawn in the figure
 
 
 def mmdet_tool(name: str) -> str:
@@ -40,10 +62,10 @@ def mmdet_tool(name: str) -> str:
     try:
         return shipped_file('mmdet', 'tools', name)
     except ModuleNotFoundError:
-        raise RuntimeError('mmdet is not installed') from None
+        raise SystemExit('mmdet is not installed: run bash tools/install.sh') from None
 
 
-def run(cmd: List[str], log_file: str, show: tuple) -> None:
+def run(cmd: List[str], log_file: str, show: Sequence[str] = ('Iter(train)', )) -> None:
     """Run ``cmd`` from the repo root, log everything, echo lines containing ``show``."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
@@ -54,36 +76,83 @@ def run(cmd: List[str], log_file: str, show: tuple) -> None:
             log.write(line)
             for s in show:
                 if s in line:
-                    print('     ', line[line.index(s):].rstrip()[:140], flush=True)
+                    print('        ', line[line.index(s):].rstrip()[:110], flush=True)
                     break
         if proc.wait():
-            raise RuntimeError(f'{" ".join(cmd)} failed, see {log_file}')
+            raise SystemExit(f'{" ".join(cmd)} failed, see {log_file}')
 
 
-def publish(checkpoint: str) -> str:
-    """Keep only the weights and class names of a training checkpoint.
+def data_options(data: str, split: str, loader: str = 'val') -> List[str]:
+    """``--cfg-options`` pointing a toy config at the generated set ``data``,
+    evaluating (``loader``: ``'val'`` or ``'test'``) on ``split``."""
+    return [f'train_dataloader.dataset.data_root={data}/',
+            f'{loader}_dataloader.dataset.data_root={data}/',
+            f'{loader}_dataloader.dataset.ann_file=annotations/{split}.json',
+            f'{loader}_evaluator.ann_file={data}/annotations/{split}.json']
 
-    As OpenMMLab's ``publish_model.py``: the optimizer state and message hub
-    are not needed to test.
+
+def classwise_ap50(log_text: str, classes: Sequence[str]) -> Dict[str, float]:
+    """Per-class AP@50 from the last table ``CocoVideoMetric(classwise=True)`` logged.
+
+    The table's rows read ``| name | mAP | mAP_50 | mAP_75 | ... |`` (values
+    rounded to 3 decimals by mmdet).
     """
-    ckpt = torch.load(checkpoint, map_location='cpu')
-    out = checkpoint[:-len('.pth')] + '_weights.pth'
-    meta = dict(dataset_meta=dict(classes=tuple(ckpt['meta']['dataset_meta']['classes'])))
-    torch.save(dict(state_dict=ckpt['state_dict'], meta=meta), out)
-    return out
+    found = {}
+    for line in log_text.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) >= 3 and cells[0] in classes:
+            found[cells[0]] = float(cells[2])
+    missing = set(classes) - set(found)
+    if missing:
+        raise ValueError(f'no classwise AP for {sorted(missing)} in the log')
+    return found
 
 
-def test_metrics(work_dir: str) -> dict:
-    """The scalars mmengine logged at the end of tools/test.py."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    if not logs:
-        raise RuntimeError(f'no test log json under {work_dir}')
-    with open(logs[-1]) as f:
-        return json.loads(f.read().strip().splitlines()[-1])
+def scalars(work_dir: str) -> List[dict]:
+    """The scalars mmengine logged in ``work_dir`` (``vis_data/scalars.json``)."""
+    files = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    if len(files) != 1:
+        raise SystemExit(f'expected one scalars.json under {work_dir}, found {files}')
+    with open(files[0]) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
-def time_interleaved(detectors: List[tuple], data_root: str) -> List[float]:
-    """Median milliseconds of ``test_step`` per frame for each detector.
+def train(config: str, work_dir: str, seed: int, data: str, split: str,
+          load_from: Optional[str] = None) -> dict:
+    """Train ``config`` (validating at its end) unless ``work_dir`` holds its result.
+
+    Returns ``dict(checkpoint, mAP50, mAP, ap50={class: AP@50}, curve=[(iter, loss)])``,
+    also saved as ``work_dir/result.json`` (written last: a run killed before
+    that is redone from its start).
+    """
+    result_file = osp.join(work_dir, 'result.json')
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            return json.load(f)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    os.makedirs(work_dir)
+    options = data_options(data, split) + [f'randomness.seed={seed}']
+    if load_from:
+        options.append(f'load_from={load_from}')
+    log_file = osp.join(work_dir, 'train.log')
+    run([sys.executable, mmdet_tool('train.py'), config, '--work-dir', work_dir,
+         '--cfg-options'] + options, log_file)
+    logged = scalars(work_dir)
+    metrics = [s for s in logged if 'coco/bbox_mAP_50' in s][-1]
+    with open(log_file) as f:
+        ap50 = classwise_ap50(f.read(), CLASSES)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    result = dict(checkpoint=checkpoint, mAP50=metrics['coco/bbox_mAP_50'],
+                  mAP=metrics['coco/bbox_mAP'], ap50=ap50,
+                  curve=[(s['iter'], s['loss']) for s in logged if 'loss' in s])
+    atomic_write_text(result_file, json.dumps(result))
+    return result
+
+
+def time_interleaved(detectors: Sequence[tuple], data_root: str,
+                     split: str) -> List[List[float]]:
+    """Seconds of ``test_step`` per frame of ``split`` for each detector.
 
     The val frames are loaded first (data loading is not timed), then every
     frame goes through each detector in turn, so that load from other
@@ -102,7 +171,8 @@ def time_interleaved(detectors: List[tuple], data_root: str) -> List[float]:
     models, batches = [], []
     for config, ckpt in detectors:
         cfg = Config.fromfile(osp.join(REPO, config))
-        cfg.test_dataloader.dataset.data_root = osp.join(REPO, data_root) + '/'
+        cfg.test_dataloader.dataset.data_root = data_root + '/'
+        cfg.test_dataloader.dataset.ann_file = f'annotations/{split}.json'
         cfg.test_dataloader.num_workers = 0
         cfg.test_dataloader.persistent_workers = False
         model = MODELS.build(cfg.model).eval()
@@ -116,53 +186,151 @@ def time_interleaved(detectors: List[tuple], data_root: str) -> List[float]:
                 start = time.perf_counter()
                 model.test_step(frames[i])
                 spent.append(time.perf_counter() - start)
-    return [1000 * statistics.median(t) for t in times]
+    return times
+
+
+def draw_figure(shown: Sequence[tuple], data: str, split: str, work_dir: str,
+                out: str) -> None:
+    """Boxes of each detector on the same frames of ``split``, one PNG.
+
+    Runs MMDetection's ``tools/test.py --show-dir`` for each ``(name, config,
+    checkpoint)``; its ``DetLocalVisualizer`` draws ground truth (left half)
+    and predictions (right half, score >= 0.3). The figure shows, for the
+    ``SHOW_FRAMES`` frames with the most ``patch`` boxes, the ground truth
+    once and then each detector's predictions.
+    """
+    drawn = []
+    for name, config, ckpt in shown:
+        test_dir = osp.join(work_dir, 'show', osp.basename(config)[:-3])
+        shutil.rmtree(test_dir, ignore_errors=True)
+        os.makedirs(test_dir)
+        run([sys.executable, mmdet_tool('test.py'), config, ckpt, '--work-dir',
+             test_dir, '--show-dir', 'frames', '--cfg-options']
+            + data_options(data, split, 'test'),
+            osp.join(test_dir, 'test.log'), show=('bbox_mAP_50', ))
+        (frames_dir, ) = glob.glob(osp.join(test_dir, '*', 'frames'))
+        drawn.append((name, frames_dir))
+    with open(osp.join(data, 'annotations', f'{split}.json')) as f:
+        coco = json.load(f)
+    patch = CLASSES.index('patch') + 1
+    counts = {img['id']: 0 for img in coco['images']}
+    for ann in coco['annotations']:
+        counts[ann['image_id']] += ann['category_id'] == patch
+    files = {img['id']: img['file_name'] for img in coco['images']}
+    picked = sorted(counts, key=lambda i: (-counts[i], i))[:SHOW_FRAMES]
+    rows = []
+    for image_id in picked:
+        video, frame = osp.split(files[image_id])
+        png = osp.splitext(frame)[0] + '.png'
+        panels = []
+        for k, (name, frames_dir) in enumerate(drawn):
+            img = cv2.imread(osp.join(frames_dir, osp.basename(video), png))
+            half = img.shape[1] // 2
+            if k == 0:
+                panels.append(label(img[:, :half], 'ground truth'))
+            panels.append(label(img[:, half:], name))
+        rows.append(np.concatenate(panels, axis=1))
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    tmp = out + '.tmp.png'
+    cv2.imwrite(tmp, np.concatenate(rows, axis=0))
+    os.replace(tmp, out)
+
+
+def label(img: np.ndarray, text: str) -> np.ndarray:
+    """``img`` (scaled x2) under a white strip holding ``text``."""
+    img = cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    strip = np.full((22, img.shape[1], 3), 255, np.uint8)
+    cv2.putText(strip, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1,
+                cv2.LINE_AA)
+    return np.concatenate([strip, img], axis=0)
+
+
+def mean_spread(values: Sequence[float], scale: float = 100.0) -> str:
+    """``mean +- sample std`` (or the value alone for one seed), times ``scale``."""
+    values = [scale * v for v in values]
+    if len(values) == 1:
+        return f'{values[0]:.1f}'
+    return f'{statistics.mean(values):.1f} +- {statistics.stdev(values):.1f}'
+
+
+def print_report(results: Dict[str, List[dict]], times: List[List[float]],
+                 seeds: Sequence[int], split: str, total_s: float) -> None:
+    names = [name for name, _ in DETECTORS]
+    print(f'\nToy VID {split} split, seeds {list(seeds)} (mean +- std over '
+          f'seeds), {total_s:.0f} s in total:')
+    head = f'{"detector":<17}{"mAP@50":>14}' + ''.join(
+        f'{c + " AP@50":>15}' for c in CLASSES) + f'{"ms/frame":>10}{"ratio":>7}'
+    print(head)
+    base_ms = 1000 * statistics.median(times[0])
+    for name, spent in zip(names, times):
+        runs = results[name]
+        ms = 1000 * statistics.median(spent)
+        print(f'{name:<17}{mean_spread([r["mAP50"] for r in runs]):>14}' + ''.join(
+            f'{mean_spread([r["ap50"][c] for r in runs]):>15}' for c in CLASSES)
+            + f'{ms:>10.1f}{ms / base_ms:>7.2f}')
+    print('\nPer seed, mAP@50 / patch AP@50 (OFF(MS) - R-FCN):')
+    for i, seed in enumerate(seeds):
+        rows = [results[name][i] for name in names]
+        print(f'  seed {seed}: ' + ', '.join(
+            f'{name} {100 * r["mAP50"]:.1f} / {100 * r["ap50"]["patch"]:.1f}'
+            for name, r in zip(names, rows))
+            + f'  ({100 * (rows[-1]["mAP50"] - rows[0]["mAP50"]):+.1f} / '
+            f'{100 * (rows[-1]["ap50"]["patch"] - rows[0]["ap50"]["patch"]):+.1f})')
+    print('\nStage-2 training loss (mean over seeds), every 25 iterations:')
+    print(f'{"iter":>6}' + ''.join(f'{n:>18}' for n in names))
+    curves = [[dict(r['curve']) for r in results[n]] for n in names]
+    for it in sorted(curves[0][0]):
+        print(f'{it:>6}' + ''.join(
+            f'{statistics.mean(c[it] for c in runs):>18.3f}' for runs in curves))
+    print(f'\nmAP@50 / AP@50: CocoVideoMetric on the {split} frames at the end '
+          f'of stage 2; ms/frame: median test_step time on the {split} frames, '
+          'the three seed-0 detectors interleaved frame by frame (the OFF '
+          "detectors reuse the previous frame's backbone output); ratio: "
+          'to R-FCN.')
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--data', default='data/toyvid')
     parser.add_argument('--work-dir', default='work_dirs/toyvid')
-    parser.add_argument('--iters', type=int, help='override max_iters')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--split', default='test', choices=['val', 'test'],
+                        help='evaluation split: test (held out, the default) '
+                        'or val (the one the recipe was chosen on)')
+    parser.add_argument('--figure', default='work_dirs/toyvid/detections.png',
+                        help='PNG of a few evaluation frames with the boxes of '
+                        'R-FCN and R-FCN + OFF(MS)')
     args = parser.parse_args(argv)
     start = time.time()
-    print('[1/4] generating the toy set', flush=True)
-    generate(osp.join(REPO, args.data))
-    rows, published = [], []
-    for i, (name, config) in enumerate(DETECTORS):
-        work_dir = osp.join(REPO, args.work_dir, osp.basename(config)[:-3])
-        os.makedirs(work_dir, exist_ok=True)
-        options = ['--cfg-options', f'train_dataloader.dataset.data_root={args.data}/',
-                   f'test_dataloader.dataset.data_root={args.data}/',
-                   f'test_evaluator.ann_file={args.data}/annotations/val.json']
-        if args.iters:
-            options += [f'train_cfg.max_iters={args.iters}',
-                        f'default_hooks.checkpoint.interval={args.iters}']
-        print(f'[{i + 2}/4] {name}: training ({config})', flush=True)
-        run([sys.executable, mmdet_tool('train.py'), config, '--work-dir', work_dir]
-            + options, osp.join(work_dir, 'train.log'), ('Iter(train)', ))
-        ckpt = publish(open(osp.join(work_dir, 'last_checkpoint')).read().strip())
-        published.append((config, ckpt))
-        print(f'      {name}: testing {osp.relpath(ckpt, REPO)}', flush=True)
-        test_dir = osp.join(work_dir, 'test')
-        run([sys.executable, mmdet_tool('test.py'), config, ckpt, '--work-dir',
-             test_dir] + options, osp.join(work_dir, 'test.log'), ('bbox_mAP_50', ))
-        metrics = test_metrics(test_dir)
-        rows.append([name, metrics['coco/bbox_mAP_50'], metrics['coco/bbox_mAP'],
-                     1000 * metrics['time']])
-    print('[4/4] timing both detectors frame by frame, interleaved', flush=True)
-    for row, ms in zip(rows, time_interleaved(published, args.data)):
-        row.append(ms)
-    print(f'\nToy VID val ({args.data}), measured in one run, '
-          f'{time.time() - start:.0f} s in total:')
-    print(f'{"detector":<22}{"mAP@50":>8}{"mAP":>7}{"test loop ms/frame":>20}'
-          f'{"model ms/frame":>16}')
-    for name, ap50, ap, loop_ms, model_ms in rows:
-        print(f'{name:<22}{100 * ap50:>8.1f}{100 * ap:>7.1f}{loop_ms:>20.1f}'
-              f'{model_ms:>16.1f}')
-    print('test loop ms/frame: mean iteration time of tools/test.py (batch 1, '
-          'data loading included); model ms/frame: median test_step time, '
-          'detectors interleaved frame by frame.')
+    data = osp.join(REPO, args.data)
+    work = osp.join(REPO, args.work_dir, args.split)
+    steps = 2 + len(args.seeds)
+    print(f'[1/{steps}] toy set in {args.data}', flush=True)
+    if not osp.isfile(osp.join(data, 'annotations', f'{args.split}.json')):
+        generate(data)
+    results = {name: [] for name, _ in DETECTORS}
+    for i, seed in enumerate(args.seeds):
+        seed_dir = osp.join(work, f'seed{seed}')
+        print(f'[{i + 2}/{steps}] seed {seed}, stage 1: R-FCN from scratch '
+              f'({STAGE1})', flush=True)
+        stage1 = train(STAGE1, osp.join(seed_dir, 'stage1'), seed, data, args.split)
+        print(f'        stage 1 mAP@50 {100 * stage1["mAP50"]:.1f}', flush=True)
+        for name, config in DETECTORS:
+            print(f'      seed {seed}, stage 2: {name} ({config})', flush=True)
+            result = train(config, osp.join(seed_dir, osp.basename(config)[:-3]),
+                           seed, data, args.split, load_from=stage1['checkpoint'])
+            print(f'        mAP@50 {100 * result["mAP50"]:.1f}, AP@50 ' + ', '.join(
+                f'{c} {100 * result["ap50"][c]:.1f}' for c in CLASSES), flush=True)
+            results[name].append(result)
+    print(f'[{steps}/{steps}] timing the seed-{args.seeds[0]} detectors frame by '
+          'frame, interleaved; drawing frames', flush=True)
+    first = [(config, results[name][0]['checkpoint']) for name, config in DETECTORS]
+    times = time_interleaved(first, data, args.split)
+    shown = [(name, config, results[name][0]['checkpoint'])
+             for name, config in (DETECTORS[0], DETECTORS[-1])]
+    draw_figure(shown, data, args.split, work, osp.join(REPO, args.figure))
+    print_report(results, times, args.seeds, args.split, time.time() - start)
+    print(f'figure: {args.figure}')
 
 
 if __name__ == '__main__':

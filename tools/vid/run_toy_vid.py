@@ -1,15 +1,17 @@
 """Demo: R-FCN vs R-FCN + OFF(SS) vs R-FCN + OFF(MS) on the toy VID set, 3 seeds.
 
-Generates the toy set (tools/vid/make_toy_vid.py), then for each seed:
+Generates the toy set (tools/vid/make_toy_vid.py), then for each seed trains
+the three detectors with MMDetection's own ``tools/train.py`` (from its
+wheel) at one budget, each run ending with ``CocoVideoMetric``
+(``classwise=True``: per-class AP in the log) on the evaluation split:
 
-1. stage 1: trains the single-frame R-FCN from scratch with MMDetection's own
-   ``tools/train.py`` (from its wheel);
-2. stage 2: from that checkpoint (``load_from``, no key surgery), trains each
-   of the three detectors for the same number of iterations with the backbone
-   frozen: the R-FCN itself (the baseline, so that every row had the same
-   budget), R-FCN + OFF(SS) and R-FCN + OFF(MS) (their OFF branch starts as a
-   no-op); each run validates at its end with ``CocoVideoMetric``
-   (``classwise=True``: per-class AP in the log).
+* ``--recipe end-to-end`` (the default, the paper's recipe): every detector
+  from scratch for 400 iterations;
+* ``--recipe two-stage``: the single-frame R-FCN first (stage 1, the
+  end-to-end R-FCN run, reused), then from its checkpoint (``load_from``, no
+  key surgery) each of the three detectors for 400 more iterations with the
+  backbone frozen: the R-FCN itself (so that every row had the same budget),
+  R-FCN + OFF(SS) and R-FCN + OFF(MS), whose OFF branch starts as a no-op.
 
 Then it times the three seed-0 detectors frame by frame, interleaved, draws a
 few evaluation frames with MMDetection's ``tools/test.py --show-dir`` and
@@ -17,9 +19,10 @@ prints the table (mean and spread over the seeds), the training curves side by
 side and the OFF / R-FCN time ratios. The evaluation split is ``test``, held
 out while the recipe was chosen on ``val``::
 
-    python tools/vid/run_toy_vid.py                 # seeds 0 1 2, test split
-    python tools/vid/run_toy_vid.py --seeds 0       # one seed, about a third
-    python tools/vid/run_toy_vid.py --split val     # the split the recipe saw
+    python tools/vid/run_toy_vid.py                       # seeds 0 1 2, test split
+    python tools/vid/run_toy_vid.py --seeds 0             # one seed, about a third
+    python tools/vid/run_toy_vid.py --recipe two-stage    # stage 2 on top
+    python tools/vid/run_toy_vid.py --split val           # the split the recipe saw
 
 A rerun skips the runs that finished (their ``result.json``) and redoes the
 others from their start.
@@ -48,12 +51,19 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'vid'))
 from make_toy_vid import CLASSES, generate  # noqa: E402
 
 CONFIGS = 'configs/rfcn_off/'
-STAGE1 = CONFIGS + 'rfcn_r18-tiny_1xb4-400it_toyvid.py'
-DETECTORS = (
-    ('R-FCN', CONFIGS + 'rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py'),
-    ('R-FCN + OFF(SS)', CONFIGS + 'rfcn-off-ss_r18-tiny-stage2_1xb4-400it_toyvid.py'),
-    ('R-FCN + OFF(MS)', CONFIGS + 'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py'),
-)
+NAMES = ('R-FCN', 'R-FCN + OFF(SS)', 'R-FCN + OFF(MS)')
+# each recipe: the stage-1 config (None: rows start from scratch) and a
+# config per row
+RECIPES = {
+    'end-to-end': (None, (
+        CONFIGS + 'rfcn_r18-tiny_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ss_r18-tiny_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')),
+    'two-stage': (CONFIGS + 'rfcn_r18-tiny_1xb4-400it_toyvid.py', (
+        CONFIGS + 'rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ss_r18-tiny-stage2_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py')),
+}
 SHOW_FRAMES = 3  # evaluation frames drawn in the figure
 
 
@@ -254,10 +264,11 @@ def mean_spread(values: Sequence[float], scale: float = 100.0) -> str:
 
 
 def print_report(results: Dict[str, List[dict]], times: List[List[float]],
-                 seeds: Sequence[int], split: str, total_s: float) -> None:
-    names = [name for name, _ in DETECTORS]
-    print(f'\nToy VID {split} split, seeds {list(seeds)} (mean +- std over '
-          f'seeds), {total_s:.0f} s in total:')
+                 seeds: Sequence[int], split: str, recipe: str,
+                 total_s: float) -> None:
+    names = NAMES
+    print(f'\nToy VID {split} split, {recipe} recipe, seeds {list(seeds)} '
+          f'(mean +- std over seeds), {total_s:.0f} s in total:')
     head = f'{"detector":<17}{"mAP@50":>14}' + ''.join(
         f'{c + " AP@50":>15}' for c in CLASSES) + f'{"ms/frame":>10}{"ratio":>7}'
     print(head)
@@ -276,14 +287,14 @@ def print_report(results: Dict[str, List[dict]], times: List[List[float]],
             for name, r in zip(names, rows))
             + f'  ({100 * (rows[-1]["mAP50"] - rows[0]["mAP50"]):+.1f} / '
             f'{100 * (rows[-1]["ap50"]["patch"] - rows[0]["ap50"]["patch"]):+.1f})')
-    print('\nStage-2 training loss (mean over seeds), every 25 iterations:')
+    print('\nTraining loss of each row (mean over seeds), every 25 iterations:')
     print(f'{"iter":>6}' + ''.join(f'{n:>18}' for n in names))
     curves = [[dict(r['curve']) for r in results[n]] for n in names]
     for it in sorted(curves[0][0]):
         print(f'{it:>6}' + ''.join(
             f'{statistics.mean(c[it] for c in runs):>18.3f}' for runs in curves))
     print(f'\nmAP@50 / AP@50: CocoVideoMetric on the {split} frames at the end '
-          f'of stage 2; ms/frame: median test_step time on the {split} frames, '
+          f'of training; ms/frame: median test_step time on the {split} frames, '
           'the three seed-0 detectors interleaved frame by frame (the OFF '
           "detectors reuse the previous frame's backbone output); ratio: "
           'to R-FCN.')
@@ -297,6 +308,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--split', default='test', choices=['val', 'test'],
                         help='evaluation split: test (held out, the default) '
                         'or val (the one the recipe was chosen on)')
+    parser.add_argument('--recipe', default='end-to-end', choices=sorted(RECIPES),
+                        help='end-to-end: every row from scratch for the same '
+                        'number of iterations (the paper\'s recipe); two-stage: '
+                        'R-FCN first, then every row from it with the backbone '
+                        'frozen')
     parser.add_argument('--figure', default='work_dirs/toyvid/detections.png',
                         help='PNG of a few evaluation frames with the boxes of '
                         'R-FCN and R-FCN + OFF(MS)')
@@ -308,28 +324,37 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f'[1/{steps}] toy set in {args.data}', flush=True)
     if not osp.isfile(osp.join(data, 'annotations', f'{args.split}.json')):
         generate(data)
-    results = {name: [] for name, _ in DETECTORS}
+    stage1_config, configs = RECIPES[args.recipe]
+    results = {name: [] for name in NAMES}
     for i, seed in enumerate(args.seeds):
+        # one folder a config and seed: the two-stage recipe's stage 1 is the
+        # end-to-end recipe's R-FCN row and is trained once for both
         seed_dir = osp.join(work, f'seed{seed}')
-        print(f'[{i + 2}/{steps}] seed {seed}, stage 1: R-FCN from scratch '
-              f'({STAGE1})', flush=True)
-        stage1 = train(STAGE1, osp.join(seed_dir, 'stage1'), seed, data, args.split)
-        print(f'        stage 1 mAP@50 {100 * stage1["mAP50"]:.1f}', flush=True)
-        for name, config in DETECTORS:
-            print(f'      seed {seed}, stage 2: {name} ({config})', flush=True)
+        load_from = None
+        if stage1_config:
+            print(f'[{i + 2}/{steps}] seed {seed}, stage 1: R-FCN from scratch '
+                  f'({stage1_config})', flush=True)
+            stage1 = train(stage1_config, osp.join(seed_dir, osp.basename(stage1_config)[:-3]),
+                           seed, data, args.split)
+            print(f'        stage 1 mAP@50 {100 * stage1["mAP50"]:.1f}', flush=True)
+            load_from = stage1['checkpoint']
+        for name, config in zip(NAMES, configs):
+            print(f'[{i + 2}/{steps}] seed {seed}, {name} ({config})', flush=True)
             result = train(config, osp.join(seed_dir, osp.basename(config)[:-3]),
-                           seed, data, args.split, load_from=stage1['checkpoint'])
+                           seed, data, args.split, load_from=load_from)
             print(f'        mAP@50 {100 * result["mAP50"]:.1f}, AP@50 ' + ', '.join(
                 f'{c} {100 * result["ap50"][c]:.1f}' for c in CLASSES), flush=True)
             results[name].append(result)
     print(f'[{steps}/{steps}] timing the seed-{args.seeds[0]} detectors frame by '
           'frame, interleaved; drawing frames', flush=True)
-    first = [(config, results[name][0]['checkpoint']) for name, config in DETECTORS]
+    first = [(config, results[name][0]['checkpoint'])
+             for name, config in zip(NAMES, configs)]
     times = time_interleaved(first, data, args.split)
     shown = [(name, config, results[name][0]['checkpoint'])
-             for name, config in (DETECTORS[0], DETECTORS[-1])]
+             for name, config in ((NAMES[0], configs[0]), (NAMES[-1], configs[-1]))]
     draw_figure(shown, data, args.split, work, osp.join(REPO, args.figure))
-    print_report(results, times, args.seeds, args.split, time.time() - start)
+    print_report(results, times, args.seeds, args.split, args.recipe,
+                 time.time() - start)
     print(f'figure: {args.figure}')
 
 

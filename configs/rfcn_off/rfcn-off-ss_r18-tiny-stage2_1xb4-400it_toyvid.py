@@ -6,16 +6,7 @@
 # reported missing) and training starts from the stage-1 detections.
 _base_ = './rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py'
 
-model = dict(
-    neck=dict(
-        off=dict(
-            _delete_=True,  # the baseline's off is None
-            off_levels=(),
-            stage_channels=(64, ),
-            blocks_per_stage=1,
-            fuse_blocks=1,
-            reduced_channels=32,
-            with_se=True)))
+model = dict(neck=dict(off=dict(_delete_=True, **_base_.toy_off_ss)))
 # the OFF branch starts at zero and is new: 10x the learning rate of the
 # pretrained layers (no BN in it; gradients clipped at 10 as everywhere)
 optim_wrapper = dict(

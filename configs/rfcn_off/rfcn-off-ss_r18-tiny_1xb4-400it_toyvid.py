@@ -3,15 +3,6 @@
 # ref_offset frames before the key frame in training and test.
 _base_ = './rfcn_r18-tiny_1xb4-400it_toyvid.py'
 
-model = dict(
-    neck=dict(
-        off=dict(
-            _delete_=True,  # the baseline's off is None
-            off_levels=(),
-            stage_channels=(64, ),
-            blocks_per_stage=1,
-            fuse_blocks=1,
-            reduced_channels=32,
-            with_se=True)))
+model = dict(neck=dict(off=dict(_delete_=True, **_base_.toy_off_ss)))
 val_dataloader = dict(dataset=dict(test_ref_offset=_base_.ref_offset))
 test_dataloader = val_dataloader

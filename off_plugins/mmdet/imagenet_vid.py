@@ -59,8 +59,8 @@ class FixedOffsetRefFrameSample(BaseFrameSample):
             0 pairs the key frame with itself (no motion).
         collect_video_keys: see ``BaseFrameSample``.
 
-    Output: the dict of lists of ``BaseFrameSample`` for the two frames in
-    time order, with ``key_frame_flags``.
+    Output: the dict of per-frame lists that ``BaseFrameSample.prepare_data``
+    builds, for the two frames in time order, plus ``key_frame_flags``.
     """
 
     def __init__(self, offset: int = 1,

@@ -98,17 +98,35 @@ class OFFReduceNeck(BaseModule):
         nn.init.zeros_(self.fuse[-1].weight)
         nn.init.zeros_(self.fuse[-1].bias)
 
-    def forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
+    def frame_maps(self, feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+        """The per-frame maps the neck combines: each ``off_levels`` backbone
+        map, then the reduced map (last). They depend on one frame only, so a
+        video detector can keep a frame's maps for its next frame.
+
+        Shapes:
+            feats[i]: (F, C_i, H_i, W_i) for F frames -> maps of (F, C, H, W).
+        """
         if len(feats) != len(self.in_channels):
             raise ValueError(f'expected {len(self.in_channels)} backbone '
                              f'outputs, got {len(feats)}')
+        return tuple(feats[i] for i in self.off_levels) + (self.reduce(feats[-1]), )
+
+    def combine(self, maps: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Key-frame features from :meth:`frame_maps` of (reference, key) pairs.
+
+        Shapes:
+            maps[i]: (N*T, C_i, H_i, W_i) -> (N, C_out, H, W).
+        """
+        reduced = maps[-1]
         if self.num_frames == 1:
-            return self.reduce(feats[-1])  # (N, C_out, H, W)
-        if feats[-1].shape[0] % 2:
-            raise ValueError(f'{feats[-1].shape[0]} frames do not form '
+            return reduced  # (N, C_out, H, W)
+        if reduced.shape[0] % 2:
+            raise ValueError(f'{reduced.shape[0]} frames do not form '
                              '(reference, key) pairs')
-        reduced = self.reduce(feats[-1])  # (N*2, C_out, H, W)
-        off_inputs = [feats[i] for i in self.off_levels] + [reduced]
-        motion = self.pyramid(off_inputs)[-1]  # (N, C_stage, H, W)
+        motion = self.pyramid(list(maps))[-1]  # (N, C_stage, H, W)
         key = reduced.unflatten(0, (-1, 2))[:, 1]  # (N, C_out, H, W)
         return key + self.fuse(torch.cat([key, motion], dim=1))  # (N, C_out, H, W)
+
+    def forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Backbone outputs (N*T, C_i, H_i, W_i) -> key features (N, C_out, H, W)."""
+        return self.combine(self.frame_maps(feats))

@@ -38,10 +38,10 @@ class OFFRFCN(TwoStageDetector):
     frames are ignored.
 
     Args:
-        reuse_ref_feats: at test time, reuse the backbone outputs of the
-            previous key frame when it is this frame's reference (frames of a
-            video arrive in order, batch size 1), so each frame passes the
-            backbone once.
+        reuse_ref_feats: at test time, reuse the previous key frame's
+            backbone outputs and reduced map when it is this frame's
+            reference (frames of a video arrive in order, batch size 1), so
+            each frame passes the backbone and the 3x3 reduction once.
         **kwargs: see :class:`TwoStageDetector`; ``neck`` is required.
 
     Shapes:
@@ -52,9 +52,10 @@ class OFFRFCN(TwoStageDetector):
 
     def __init__(self, *args, reuse_ref_feats: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.with_neck or not hasattr(self.neck, 'num_frames'):
-            raise ValueError('OFFRFCN needs a neck with num_frames, such as '
-                             'OFFReduceNeck')
+        if not self.with_neck or not all(
+                hasattr(self.neck, a) for a in ('num_frames', 'frame_maps', 'combine')):
+            raise ValueError('OFFRFCN needs a neck with num_frames, frame_maps '
+                             'and combine, such as OFFReduceNeck')
         if self.neck.out_channels % 2:
             raise ValueError('the neck output is split between RPN and R-FCN, '
                              f'so it must be even, got {self.neck.out_channels}')
@@ -87,19 +88,22 @@ class OFFRFCN(TwoStageDetector):
             paths.append([sample[i].get('img_path') for i in order])
         return torch.cat(frames), keys, paths  # (N*T, 3, H, W)
 
-    def run_backbone(self, frames: Tensor, paths: List[List[str]]) -> Features:
-        """Backbone outputs of ``frames`` (N*T, 3, H, W), per level (N*T, C, h, w)."""
+    def frame_maps(self, frames: Tensor, paths: List[List[str]]) -> Features:
+        """The neck's per-frame maps (:meth:`OFFReduceNeck.frame_maps`) of
+        ``frames`` (N*T, 3, H, W); at test time the reference's are the
+        previous key frame's when it is the same image, so each frame passes
+        the backbone and the neck's reduction once."""
         cached = self._last_key
         reuse = (not self.training and self.reuse_ref_feats and len(paths) == 1
                  and len(paths[0]) == 2 and None not in paths[0])
         if reuse and cached is not None and cached[0] == (paths[0][0], frames.shape[1:]):
-            key = self.backbone(frames[1:])
-            feats = tuple(torch.cat([c, k]) for c, k in zip(cached[1], key))
+            key = self.neck.frame_maps(self.backbone(frames[1:]))
+            maps = tuple(torch.cat([c, k]) for c, k in zip(cached[1], key))
         else:
-            feats = self.backbone(frames)
+            maps = self.neck.frame_maps(self.backbone(frames))
         self._last_key = ((paths[0][-1], frames.shape[1:]),
-                          tuple(f[-1:] for f in feats)) if reuse else None
-        return feats
+                          tuple(m[-1:] for m in maps)) if reuse else None
+        return maps
 
     def extract_feat(self, frames: Tensor,
                      paths: Optional[List[List[str]]] = None) -> Tuple[Features, Features]:
@@ -108,8 +112,7 @@ class OFFRFCN(TwoStageDetector):
         Returns:
             ``((N, C/2, h, w),), ((N, C/2, h, w),)``.
         """
-        feats = self.run_backbone(frames, paths or [])
-        x = self.neck(feats)  # (N, C, h, w)
+        x = self.neck.combine(self.frame_maps(frames, paths or []))  # (N, C, h, w)
         half = x.shape[1] // 2
         return (x[:, :half], ), (x[:, half:], )
 

@@ -138,6 +138,7 @@ def test_demo_validation_split_lies_inside_the_training_clips():
 
 def fake_run(model, seed, psnrs, params=10):
     return dict(model=model, seed=seed, params=params, train_s=1.0,
+                train_cpu_s=1.0,
                 clips={f'c{i}': dict(PSNR=p, SSIM=p / 100, input_PSNR=30.0,
                                      input_SSIM=0.3)
                        for i, p in enumerate(psnrs)})

@@ -14,10 +14,12 @@
 2. Compresses them with ``tools/restoration/compress_vimeo.py``'s code
    (FFmpeg ``jpeg2000 -q:v q``, or the calibrated Pillow fallback); finished
    clips are skipped, so a rerun only checks them.
-3. For every seed trains each model of ``MODELS`` (demo configs that inherit
-   the Table 9 configs and only shrink the networks) for the same
+3. For every seed trains each model of ``DEMO_CONFIGS`` (demo configs that
+   inherit the Table 9 configs and only shrink the networks) for the same
    iterations, batch and patch size, then tests it on the full frames of the
-   evaluation clips.
+   evaluation clips. Each run keeps its per-clip results in its work dir; a
+   rerun with the same settings reuses them (``--fresh`` retrains), so an
+   interrupted command resumes and seeds can run in separate processes.
 4. Prints, per model, the parameter count, mean and spread over the seeds of
    PSNR and SSIM, the per-seed PSNR gain over DnCNN, the input PSNR, and the
    gain on the evaluation clips with the most and the least motion; writes
@@ -313,7 +315,8 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
         numbers['models'][name] = dict(
             params=runs_n[0]['params'], PSNR=[float(x) for x in p],
             SSIM=[float(x) for x in s], gain=gain,
-            train_s=[r['train_s'] for r in runs_n])
+            train_s=[r['train_s'] for r in runs_n],
+            train_cpu_s=[r['train_cpu_s'] for r in runs_n])
         pm, ps = spread(p)
         sm, ss = spread(s)
         gm, gs = spread(gain['all'])
@@ -323,7 +326,8 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
             f'{gm:+6.2f} ± {gs:4.2f} '
             f'[{" ".join(f"{g:+.2f}" for g in gain["all"])}]  '
             f'{np.mean(gain["most"]):+6.2f} {np.mean(gain["least"]):+6.2f}  '
-            f'{np.mean(numbers["models"][name]["train_s"]):6.0f}')
+            f'{np.mean(numbers["models"][name]["train_s"]):6.0f} '
+            f'{np.mean(numbers["models"][name]["train_cpu_s"]):6.0f}')
     g = numbers['groups']
     lines = [
         header,
@@ -336,7 +340,7 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
         'dB) motion',
         f'{"":15s} {"params":>7s} {"PSNR (dB)":>14s}  {"SSIM":>15s}  '
         f'{"gain (dB)":>14s} {"per seed":>{6 * len(seeds) + 1}s}  '
-        f'{"most":>6s} {"least":>6s}  {"train s":>6s}',
+        f'{"most":>6s} {"least":>6s}  {"train s":>6s} {"CPU s":>6s}',
         f'{"input":15s} {"":7s} {inp_psnr:7.2f}{"":9s}{inp_ssim:.4f}',
     ] + rows
     return '\n'.join(lines), numbers
@@ -451,7 +455,11 @@ def main(argv=None) -> int:
     legend = '\n'.join(f'  {n}: {LEGEND[n]} ({DEMO_CONFIGS[n]})'
                        for n in args.models)
     wall = time.time() - START
-    text = f'{table}\n{legend}\ntotal wall time {wall:.0f} s\n'
+    reused = sum(r['reused'] for r in runs)
+    text = (f'{table}\n{legend}\ntotal wall time {wall:.0f} s, CPU time '
+            f'{time.process_time():.0f} s ({torch.get_num_threads()} torch '
+            f'threads); {reused} of {len(runs)} runs reused from earlier '
+            'runs with the same settings\n')
     print('\n' + text, end='')
     stem = osp.join(out_dir, f'{args.split}-q{args.q}-it{args.iters}')
     atomic_write_text(stem + '.txt', text)

@@ -20,11 +20,11 @@ DNCNN = 'configs/dncnn_off/dncnn_4xb7-50e_vimeo90k-jpeg2000-q20.py'
 OFF2 = 'configs/dncnn_off/dncnn-off2_4xb7-50e_vimeo90k-jpeg2000-q40.py'
 OFF3 = 'configs/dncnn_off/dncnn-off3_4xb7-50e_vimeo90k-jpeg2000-q20.py'
 DEMO = 'configs/dncnn_off/demo/'
-DEMO_DNCNN = DEMO + 'dncnn-d10c32_1xb8-48px_real-footage-jpeg2000.py'
-DEMO_MATCHED = DEMO + 'dncnn-d13c36_1xb8-48px_real-footage-jpeg2000.py'
-DEMO_MULTI = DEMO + 'dncnn-mf3-d13c32_1xb8-48px_real-footage-jpeg2000.py'
-DEMO_OFF2 = DEMO + 'dncnn-off2-d13c32_1xb8-48px_real-footage-jpeg2000.py'
-DEMO_OFF3 = DEMO + 'dncnn-off3-d13c32_1xb8-48px_real-footage-jpeg2000.py'
+DEMO_DNCNN = DEMO + 'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_MATCHED = DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_MULTI = DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_OFF2 = DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_OFF3 = DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 
 
 def build(path):

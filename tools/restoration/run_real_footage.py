@@ -51,11 +51,11 @@ VIDEOS = ('bikes', 'carphone_pristine', 'bigbuckbunny')
 DEMO = 'configs/dncnn_off/demo/'
 # name -> demo config; the first is the reference of the gains
 DEMO_CONFIGS = {
-    'DnCNN': DEMO + 'dncnn-d10c32_1xb8-48px_real-footage-jpeg2000.py',
-    'DnCNN-matched': DEMO + 'dncnn-d13c36_1xb8-48px_real-footage-jpeg2000.py',
-    'multi-frame(3)': DEMO + 'dncnn-mf3-d13c32_1xb8-48px_real-footage-jpeg2000.py',
-    'DnCNN_OFF(2)': DEMO + 'dncnn-off2-d13c32_1xb8-48px_real-footage-jpeg2000.py',
-    'DnCNN_OFF(3)': DEMO + 'dncnn-off3-d13c32_1xb8-48px_real-footage-jpeg2000.py',
+    'DnCNN': DEMO + 'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN-matched': DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py',
+    'multi-frame(3)': DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(2)': DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(3)': DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
 }
 LEGEND = {
     'DnCNN': 'the single-frame baseline',
@@ -388,8 +388,8 @@ def parse_args(argv=None):
                         'the training clips (to choose a recipe)')
     parser.add_argument('--iters', type=int, default=300,
                         help='training iterations, the same for all models')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--crop-size', type=int, default=48)
+    parser.add_argument('--batch-size', type=int, default=2)
+    parser.add_argument('--crop-size', type=int, default=96)
     parser.add_argument('--lr', type=float, default=5e-4)
     parser.add_argument('--max-width', type=int, default=448)
     parser.add_argument('--test-fraction', type=float, default=0.25)

@@ -160,6 +160,23 @@ def test_demo_summary_gains_are_per_seed_and_per_motion_group():
     assert text.startswith('hdr') and '+0.67' in text
 
 
+def test_static_blend_averages_only_where_the_footage_stands_still():
+    rng = np.random.default_rng(0)
+    clean = np.full((3, 32, 32, 3), 128.0)
+    noisy = np.clip(clean + rng.normal(0, 4, clean.shape), 0, 255).astype(
+        np.uint8)
+    out = run_real_footage.static_blend(noisy)
+    expected = np.round(noisy.astype(np.float64).mean(0)).astype(np.uint8)
+    assert np.array_equal(out, expected)
+    assert psnr(out, clean[1].astype(np.uint8)) > psnr(
+        noisy[1], clean[1].astype(np.uint8)) + 3
+    moved = noisy.copy()
+    moved[2] //= 4  # about 96 below the centre: never averaged
+    out = run_real_footage.static_blend(moved)
+    expected = np.round(noisy[:2].astype(np.float64).mean(0)).astype(np.uint8)
+    assert np.array_equal(out, expected)
+
+
 def test_demo_clips_are_written_atomically(tmp_path):
     path = str(tmp_path / 'im1.png')
     img = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)

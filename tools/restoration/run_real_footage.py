@@ -38,6 +38,7 @@ from typing import Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
+from scipy.ndimage import uniform_filter
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
@@ -47,6 +48,9 @@ from off_plugins.restoration.compress import compress_dataset, resolve_backend
 from off_plugins.restoration.quality import psnr, ssim, to_uint8_image
 from off_plugins.utils import atomic_write_text, package_root
 
+# static_blend's threshold, chosen on the validation clips (--split val)
+BLEND_THRESHOLD = 12.0
+BLEND = 'static blend'
 VIDEOS = ('bikes', 'carphone_pristine', 'bigbuckbunny')
 DEMO = 'configs/dncnn_off/demo/'
 # name -> demo config; the first is the reference of the gains
@@ -66,6 +70,8 @@ LEGEND = {
                       'gradients, no difference)',
     'DnCNN_OFF(2)': 'frames (t-1, t)',
     'DnCNN_OFF(3)': 'frames (t-1, t, t+1)',
+    BLEND: 'no network: frame t averaged with t-1 and t+1 where they '
+           f'differ by < {BLEND_THRESHOLD:g}/255 (5x5 box mean)',
 }
 # split -> (training clips, evaluation clips), each list in sep_<name>list.txt
 SPLITS = {'test': ('train', 'test'), 'val': ('tune', 'val')}
@@ -178,6 +184,38 @@ def motion_score(root: str, clip: str, num_frames: int = 3) -> float:
     return float(np.mean([
         np.abs(read_rgb(osp.join(root, 'sequences', clip, f'im{i}.png'),
                         clip) - centre).mean() for i in others]))
+
+
+def static_blend(frames: np.ndarray, threshold: float = BLEND_THRESHOLD,
+                 size: int = 5) -> np.ndarray:
+    """A reference that learns nothing: the centre of ``frames`` (T, H, W, 3)
+    uint8 averaged with each neighbour wherever their mean absolute
+    difference over a ``size`` x ``size`` box and the channels is below
+    ``threshold`` (0-255), i.e. where the footage does not move."""
+    x = frames.astype(np.float64)
+    c = len(x) // 2
+    total, weight = x[c].copy(), np.ones(x.shape[1:3])
+    for i in range(len(x)):
+        if i != c:
+            diff = uniform_filter(np.abs(x[i] - x[c]).mean(-1), size)
+            still = (diff < threshold).astype(np.float64)  # (H, W)
+            total += still[..., None] * x[i]
+            weight += still
+    return np.round(total / weight[..., None]).astype(np.uint8)
+
+
+def blend_results(root: str, clips: Sequence[str], q: int) -> Dict[str, dict]:
+    """Per clip: PSNR / SSIM of :func:`static_blend` of frames 3-5."""
+    out = {}
+    for clip in clips:
+        lq = np.stack([read_rgb(osp.join(root, f'sequences_jpeg2000_q{q}', clip,
+                                         f'im{i}.png'), clip)
+                       for i in (CENTRE - 1, CENTRE, CENTRE + 1)])
+        gt = read_rgb(osp.join(root, 'sequences', clip, f'im{CENTRE}.png'),
+                      clip)
+        pred = static_blend(lq)
+        out[clip] = dict(PSNR=psnr(pred, gt), SSIM=ssim(pred, gt))
+    return out
 
 
 def demo_config(path: str, data_root: str, q: int, work_dir: str, iters: int,
@@ -445,15 +483,18 @@ def main(argv=None) -> int:
             if seed == args.seed[0]:
                 frames[name] = restored
             runs.append(run)
+    blend = blend_results(data_root, eval_clips, args.q)
+    runs_blend = [dict(model=BLEND, seed=seed, params=0, train_s=0.0,
+                       train_cpu_s=0.0, clips=blend) for seed in args.seed]
     header = (f'{args.split} clips: {len(eval_clips)} (training: '
               f'{len(lists[train_list])}), JPEG2000 q={args.q} ({backend}), '
               f'{args.iters} iterations x {args.batch_size} x {args.crop_size}'
               f' px, lr {args.lr}')
-    table, numbers = summarise(runs, args.seed, motion, header)
+    table, numbers = summarise(runs + runs_blend, args.seed, motion, header)
     out_dir = osp.join(args.work_dir, 'results')
     os.makedirs(out_dir, exist_ok=True)
     legend = '\n'.join(f'  {n}: {LEGEND[n]} ({DEMO_CONFIGS[n]})'
-                       for n in args.models)
+                       for n in args.models) + f'\n  {BLEND}: {LEGEND[BLEND]}'
     wall = time.time() - START
     reused = sum(r['reused'] for r in runs)
     text = (f'{table}\n{legend}\ntotal wall time {wall:.0f} s, CPU time '
@@ -464,7 +505,8 @@ def main(argv=None) -> int:
     stem = osp.join(out_dir, f'{args.split}-q{args.q}-it{args.iters}')
     atomic_write_text(stem + '.txt', text)
     atomic_write_text(stem + '.json', json.dumps(dict(
-        args=vars(args), motion=motion, runs=runs, summary=numbers,
+        args=vars(args), motion=motion, runs=runs, static_blend=blend,
+        summary=numbers,
         wall_s=wall), indent=1))
     strip = stem + '-strip.png'
     write_strip(strip, frames, ['compressed'] + list(args.models) + ['clean'])

@@ -117,27 +117,6 @@ def test_global_residual_returns_centre_frame_when_tail_is_zero():
         torch.testing.assert_close(net(frames), frames[:, t // 2])
 
 
-@pytest.mark.parametrize('t', [1, 3])
-def test_zero_init_last_starts_as_identity_after_toolbox_init(t):
-    kwargs = (dict(type='DnCNN', depth=3) if t == 1 else dict(
-        type='DnCNNOFF', num_frames=t, head_convs=1, merge_convs=1,
-        tail_convs=2, off_channels=4))
-    init_cfg = dict(type='Kaiming', layer='Conv2d', mode='fan_in',
-                    distribution='uniform')
-    frames = torch.rand(2, t, 3, 10, 10)
-    centre = frames[:, t // 2]
-    model = MODELS.build(dict(channels=8, zero_init_last=True,
-                              init_cfg=init_cfg, **kwargs))
-    torch.testing.assert_close(model(frames), centre)
-    model.init_weights()  # Kaiming on every conv, then the last one zeroed
-    torch.testing.assert_close(model(frames), centre)
-    assert all(c.weight.abs().sum() > 0 for c in convs(model)[:-1])
-    assert convs(model)[-1].weight.abs().sum() == 0
-    plain = MODELS.build(dict(channels=8, init_cfg=init_cfg, **kwargs))
-    plain.init_weights()
-    assert not torch.allclose(plain(frames), centre)
-
-
 def test_neighbours_reach_the_output_only_with_off():
     net = DnCNNOFFNet(num_frames=3, channels=8, head_convs=1, merge_convs=1,
                       tail_convs=2, off_channels=4)

@@ -48,13 +48,6 @@ def centre_index(num_frames: int) -> int:
     return num_frames // 2
 
 
-def zero_last_conv(module: nn.Module) -> None:
-    """Zero the weight and bias of the last ``nn.Conv2d`` in ``module``."""
-    last = [m for m in module.modules() if isinstance(m, nn.Conv2d)][-1]
-    nn.init.zeros_(last.weight)
-    nn.init.zeros_(last.bias)
-
-
 def _check_frames(frames: torch.Tensor, num_frames: int,
                   channels: int) -> None:
     if frames.dim() != 5 or frames.shape[1:3] != (num_frames, channels):
@@ -70,9 +63,6 @@ class DnCNNNet(nn.Module):
         channels: feature width (64 in DnCNN).
         depth: number of convolutions (20 in the paper).
         act_layer: activation after every convolution but the last.
-        zero_init_last: zero the last convolution, so that the network
-            starts as the identity (no residual); :meth:`init_weights`
-            redoes it after a toolbox's own initialisation.
 
     Shapes:
         frames: (N, 1, in_channels, H, W) -> (N, in_channels, H, W).
@@ -84,21 +74,13 @@ class DnCNNNet(nn.Module):
                  in_channels: int = 3,
                  channels: int = 64,
                  depth: int = 20,
-                 act_layer: Callable[..., nn.Module] = nn.ReLU,
-                 zero_init_last: bool = False):
+                 act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         if depth < 2:
             raise ValueError(f'depth must be >= 2, got {depth}')
         self.in_channels = in_channels
-        self.zero_init_last = zero_init_last
         self.body = plain_convs(in_channels, in_channels, channels, depth,
                                 final_act=False, act_layer=act_layer)
-        self.init_weights()
-
-    def init_weights(self) -> None:
-        """Zero the last convolution if ``zero_init_last``; else a no-op."""
-        if self.zero_init_last:
-            zero_last_conv(self.body)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, 1, self.in_channels)
@@ -132,9 +114,6 @@ class DnCNNOFFNet(nn.Module):
             features of both frames of each pair, concatenated; the
             multi-frame control with the same sub-network shape).
         act_layer: activation factory.
-        zero_init_last: zero the tail's last convolution, so that the
-            network starts as the identity on the centre frame;
-            :meth:`init_weights` redoes it after a toolbox's initialisation.
 
     Shapes:
         frames: (N, T, in_channels, H, W) -> (N, in_channels, H, W).
@@ -151,13 +130,11 @@ class DnCNNOFFNet(nn.Module):
                  spatial_channels: Optional[int] = None,
                  kernel: str = 'paper',
                  components: str = 'full',
-                 act_layer: Callable[..., nn.Module] = nn.ReLU,
-                 zero_init_last: bool = False):
+                 act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         check_segments(num_frames, num_frames)
         self.num_frames = num_frames
         self.in_channels = in_channels
-        self.zero_init_last = zero_init_last
         self.head = plain_convs(in_channels, channels, channels, head_convs,
                                 final_act=True, act_layer=act_layer)
         self.off = OFFLayer(channels, num_frames, off_channels,
@@ -169,12 +146,6 @@ class DnCNNOFFNet(nn.Module):
         self.merge_act = act_layer()
         self.tail = plain_convs(channels, in_channels, channels, tail_convs,
                                 final_act=False, act_layer=act_layer)
-        self.init_weights()
-
-    def init_weights(self) -> None:
-        """Zero the tail's last convolution if ``zero_init_last``."""
-        if self.zero_init_last:
-            zero_last_conv(self.tail)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, self.num_frames, self.in_channels)

@@ -126,6 +126,65 @@ def test_demo_split_holds_out_the_end_after_a_gap():
     assert max(train) == 10
 
 
+def test_demo_validation_split_lies_inside_the_training_clips():
+    splits = run_real_footage.video_splits(40, 0.25)
+    assert list(splits['test']) == list(range(30, 40))
+    assert list(splits['train']) == list(range(29))
+    # tune and val are cut from the training clips the same way, with a gap
+    assert list(splits['val']) == list(range(22, 29))
+    assert list(splits['tune']) == list(range(21))
+    assert set(splits['tune']) | set(splits['val']) <= set(splits['train'])
+
+
+def fake_run(model, seed, psnrs, params=10):
+    return dict(model=model, seed=seed, params=params, train_s=1.0,
+                train_cpu_s=1.0,
+                clips={f'c{i}': dict(PSNR=p, SSIM=p / 100, input_PSNR=30.0,
+                                     input_SSIM=0.3)
+                       for i, p in enumerate(psnrs)})
+
+
+def test_demo_summary_gains_are_per_seed_and_per_motion_group():
+    motion = {'c0': 1.0, 'c1': 5.0, 'c2': 9.0}
+    runs = [fake_run('A', 0, [31, 32, 33]), fake_run('B', 0, [31, 33, 35]),
+            fake_run('A', 1, [32, 32, 32]), fake_run('B', 1, [32, 32, 33])]
+    text, numbers = run_real_footage.summarise(runs, [0, 1], motion, 'hdr')
+    b = numbers['models']['B']
+    assert b['gain']['all'] == pytest.approx([1.0, 1 / 3])
+    assert b['gain']['most'] == pytest.approx([2.0, 1.0])  # clip c2
+    assert b['gain']['least'] == pytest.approx([0.0, 0.0])  # clip c0
+    assert b['PSNR'] == pytest.approx([33.0, 32 + 1 / 3])
+    assert numbers['models']['A']['gain']['all'] == [0.0, 0.0]
+    assert numbers['input']['PSNR'] == 30.0
+    assert numbers['groups']['most']['clips'] == ['c2']
+    assert text.startswith('hdr') and '+0.67' in text
+
+
+def test_static_blend_averages_only_where_the_footage_stands_still():
+    rng = np.random.default_rng(0)
+    clean = np.full((3, 32, 32, 3), 128.0)
+    noisy = np.clip(clean + rng.normal(0, 4, clean.shape), 0, 255).astype(
+        np.uint8)
+    out = run_real_footage.static_blend(noisy)
+    expected = np.round(noisy.astype(np.float64).mean(0)).astype(np.uint8)
+    assert np.array_equal(out, expected)
+    assert psnr(out, clean[1].astype(np.uint8)) > psnr(
+        noisy[1], clean[1].astype(np.uint8)) + 3
+    moved = noisy.copy()
+    moved[2] //= 4  # about 96 below the centre: never averaged
+    out = run_real_footage.static_blend(moved)
+    expected = np.round(noisy[:2].astype(np.float64).mean(0)).astype(np.uint8)
+    assert np.array_equal(out, expected)
+
+
+def test_demo_clips_are_written_atomically(tmp_path):
+    path = str(tmp_path / 'im1.png')
+    img = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
+    run_real_footage.write_image(path, img)
+    assert np.array_equal(read(path), img)
+    assert os.listdir(tmp_path) == ['im1.png']
+
+
 def tool_options(root):
     """--cfg-options that point a config at a tiny folder, for a CPU."""
     options = [

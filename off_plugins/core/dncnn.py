@@ -108,6 +108,11 @@ class DnCNNOFFNet(nn.Module):
         spatial_channels: width feeding the spatial gradients, see
             :class:`OFFLayer`; ``None`` reuses the reduced features.
         kernel: spatial-gradient kernels of the OFF layer.
+        components: what the OFF layer passes on per pair, see
+            :class:`OFFLayer`: ``'full'`` (Fig. 6), ``'temporal'`` (the
+            temporal difference only) or ``'none'`` (no OFF: the reduced
+            features of both frames of each pair, concatenated; the
+            multi-frame control with the same sub-network shape).
         act_layer: activation factory.
 
     Shapes:
@@ -124,6 +129,7 @@ class DnCNNOFFNet(nn.Module):
                  off_channels: int = 64,
                  spatial_channels: Optional[int] = None,
                  kernel: str = 'paper',
+                 components: str = 'full',
                  act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         check_segments(num_frames, num_frames)
@@ -132,7 +138,7 @@ class DnCNNOFFNet(nn.Module):
         self.head = plain_convs(in_channels, channels, channels, head_convs,
                                 final_act=True, act_layer=act_layer)
         self.off = OFFLayer(channels, num_frames, off_channels,
-                            spatial_channels, 'full', kernel,
+                            spatial_channels, components, kernel,
                             act_layer=act_layer)
         self.merge = plain_convs((num_frames - 1) * self.off.out_channels,
                                  channels, channels, merge_convs,

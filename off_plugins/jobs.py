@@ -8,9 +8,9 @@ import glob
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
 
+from off_plugins.safe_pickle import load_prediction_dump
 from off_plugins.utils import shipped_file
 
 PROGRESS_MARKS = ('Epoch(train)', 'Iter(test)', 'Error')
@@ -86,8 +86,7 @@ def test_summary(work_dir: str, dump: str) -> dict:
     the timing is the test loop's mean iteration time (data and model, batch
     1) that mmengine logs in ``work_dir/<timestamp>/*.json``.
     """
-    with open(dump, 'rb') as f:
-        results = pickle.load(f)
+    results = load_prediction_dump(dump)
     correct = sum(int(r['pred_label'].item() == r['gt_label'].item())
                   for r in results)
     logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),

@@ -53,6 +53,9 @@ model = dict(
         average_clips='prob'))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 test_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(
@@ -66,7 +69,7 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='ThreeCrop', crop_size=256),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
@@ -85,3 +88,14 @@ optim_wrapper = dict(
     _delete_=True,
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     clip_grad=dict(max_norm=20, norm_type=2))
+# A run killed at any moment resumes (--resume) from its last complete checkpoint,
+# with the random state of that moment (off_plugins/hooks.py).
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+# Stage 2 refuses to start unless the frozen stage-1 TSM (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]

@@ -22,6 +22,9 @@ model = dict(
         mean=[0.0] * in_channels, std=[115.0] * in_channels))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
     dict(type='CheckedDecordInit', **file_client_args),
     dict(
@@ -41,7 +44,7 @@ train_pipeline = [
     dict(type='Flip', flip_ratio=0.5),
     dict(type='RGBDiff'),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
     dict(type='CheckedDecordInit', **file_client_args),
@@ -56,7 +59,7 @@ val_pipeline = [
     dict(type='CenterCrop', crop_size=224),
     dict(type='RGBDiff'),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
     dict(type='CheckedDecordInit', **file_client_args),
@@ -71,7 +74,7 @@ test_pipeline = [
     dict(type='TenCrop', crop_size=224),
     dict(type='RGBDiff'),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -3,6 +3,7 @@
 Import through ``custom_imports = dict(imports=['off_plugins.mmaction'])``.
 """
 import off_plugins  # noqa: F401  (compat fixes before mmaction.models)
+from off_plugins import hooks  # noqa: F401  (checkpoint and resume hooks)
 
 from .backbone import CrossModalityResNet
 from .head import OFFHead

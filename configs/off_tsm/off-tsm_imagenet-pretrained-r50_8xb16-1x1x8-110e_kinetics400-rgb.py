@@ -57,7 +57,7 @@ file_client_args = dict(io_backend='disk')
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', **file_client_args),
     dict(
         type='DenseSampleFrames',
         clip_len=1,
@@ -72,6 +72,15 @@ test_pipeline = [
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# The inherited train and val pipelines: checked video loading, names kept.
+train_pipeline = _base_.train_pipeline
+val_pipeline = _base_.val_pipeline
+train_pipeline[0].type = 'CheckedDecordInit'
+val_pipeline[0].type = 'CheckedDecordInit'
+train_pipeline[-1].meta_keys = pack_meta_keys
+val_pipeline[-1].meta_keys = pack_meta_keys
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=110, val_begin=1, val_interval=5)
@@ -95,6 +104,7 @@ default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 # classifier) was loaded from a checkpoint that holds it.
 custom_hooks = [
     dict(type='RandomStateHook'),
+    dict(type='LabelCheckHook'),
     dict(
         type='CheckpointCoverageHook',
         required=('backbone.', 'cls_head.fc_cls.'))

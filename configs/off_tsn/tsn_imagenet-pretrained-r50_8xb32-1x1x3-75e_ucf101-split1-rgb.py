@@ -2,8 +2,9 @@
 _base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
 
 # off_plugins' compatibility fixes make mmaction2 1.2.0's wheel importable;
-# off_plugins.hooks holds the checkpoint and resume hooks below.
-custom_imports = dict(imports=['off_plugins.hooks'], allow_failed_imports=False)
+# off_plugins.mmaction also registers the checking and resume hooks below.
+custom_imports = dict(
+    imports=['off_plugins.mmaction'], allow_failed_imports=False)
 
 split = 1
 data_root = 'data/ucf101/videos'
@@ -21,6 +22,10 @@ test_pipeline = _base_.test_pipeline
 train_pipeline[-1].meta_keys = pack_meta_keys
 val_pipeline[-1].meta_keys = pack_meta_keys
 test_pipeline[-1].meta_keys = pack_meta_keys
+# A video that cannot be decoded or has no frames is named in the error.
+train_pipeline[0].type = 'CheckedDecordInit'
+val_pipeline[0].type = 'CheckedDecordInit'
+test_pipeline[0].type = 'CheckedDecordInit'
 
 train_dataloader = dict(
     dataset=dict(
@@ -55,5 +60,6 @@ optim_wrapper = dict(optimizer=dict(lr=0.001, weight_decay=0.0005))
 default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 custom_hooks = [
     dict(type='RandomStateHook'),
+    dict(type='LabelCheckHook'),
     dict(type='CheckpointCoverageHook')
 ]

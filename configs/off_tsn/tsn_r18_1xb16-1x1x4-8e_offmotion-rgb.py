@@ -3,8 +3,9 @@
 _base_ = 'mmaction::recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
 
 # off_plugins' compatibility fixes make mmaction2 1.2.0's wheel importable;
-# off_plugins.hooks holds the checkpoint and resume hooks below.
-custom_imports = dict(imports=['off_plugins.hooks'], allow_failed_imports=False)
+# off_plugins.mmaction also registers the checking and resume hooks below.
+custom_imports = dict(
+    imports=['off_plugins.mmaction'], allow_failed_imports=False)
 
 num_classes = 8
 data_root = 'data/offmotion/videos'
@@ -21,7 +22,7 @@ pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 # No flips: left and right motion are different classes.
 train_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', **file_client_args),
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=4),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
@@ -29,7 +30,7 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', **file_client_args),
     dict(
         type='SampleFrames',
         clip_len=1,
@@ -90,6 +91,7 @@ default_hooks = dict(
         max_keep_ckpts=2))
 custom_hooks = [
     dict(type='RandomStateHook'),
+    dict(type='LabelCheckHook'),
     dict(type='CheckpointCoverageHook')
 ]
 randomness = dict(seed=0)

@@ -1,0 +1,127 @@
+"""A training process SIGKILLed while it saves a checkpoint resumes exactly.
+
+A real ``tools/train.py`` run of a shipped restoration config (tiny data) is
+killed with SIGKILL at the precise moments of a save that matter: when the
+new checkpoint file is opened for writing, when the complete temporary file is
+renamed into place, when ``last_checkpoint`` is rewritten, and when the
+outdated checkpoint is deleted. The kill is sent by the process to itself
+from a Python audit hook (``sys.addaudithook``), which fires right before the
+file operation, so the moment is exact, not a race. ``--resume`` must then
+continue and end with the weights of an uninterrupted run.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from test_restoration_helpers import make_vimeo
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+CONFIG = osp.join(REPO, 'configs', 'dncnn_off', 'demo',
+                  'dncnn-d10c32_1xb8-48px_real-footage-jpeg2000.py')
+EPOCHS = 3
+
+# Installs an audit hook that SIGKILLs this process right before the file
+# operation named by KILL_EVENT on a file whose name starts with KILL_PREFIX
+# (once KILL_AFTER exists, if set), then runs tools/train.py.
+BOOTSTRAP = r'''
+import os, runpy, signal, sys
+event, prefix = os.environ['KILL_EVENT'], os.environ['KILL_PREFIX']
+after = os.environ.get('KILL_AFTER')
+
+def hook(name, args):
+    if name != event or not args or not isinstance(args[0], (str, bytes)):
+        return
+    if name == 'open' and not any(c in str(args[1] or '') for c in 'wax+'):
+        return
+    if os.path.basename(os.fsdecode(args[0])).startswith(prefix) and (
+            after is None or os.path.exists(after)):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(hook)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+'''
+
+
+def options(root):
+    """--cfg-options for a CPU-sized run on the tiny folder ``root``."""
+    opts = ['train_dataloader.batch_size=2', 'train_cfg.val_interval=1',
+            f'train_cfg.max_epochs={EPOCHS}',
+            'default_hooks.checkpoint.interval=1',
+            'default_hooks.checkpoint.max_keep_ckpts=1']
+    for loader in ('train', 'val', 'test'):
+        opts += [f'{loader}_dataloader.dataset.data_root={root}',
+                 f'{loader}_dataloader.dataset.data_prefix.lq='
+                 'sequences_jpeg2000_q20',
+                 f'{loader}_dataloader.num_workers=0',
+                 f'{loader}_dataloader.persistent_workers=False']
+    return opts
+
+
+def train(work, root, *extra, kill=None):
+    """Run tools/train.py; with ``kill=(event, prefix, after)`` under the
+    audit hook. Returns the completed process."""
+    cmd = [TRAIN, CONFIG, '--work-dir', work, *extra, '--cfg-options',
+           *options(root)]
+    env = dict(os.environ)
+    if kill is None:
+        cmd = [sys.executable] + cmd
+    else:
+        event, prefix, after = kill
+        env.update(KILL_EVENT=event, KILL_PREFIX=prefix)
+        if after:
+            env['KILL_AFTER'] = osp.join(work, after)
+        cmd = [sys.executable, '-c', BOOTSTRAP] + cmd
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def weights(path):
+    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('vimeo'))
+    make_vimeo(root, h=24, w=24)
+    return root
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(data, tmp_path_factory):
+    """Final weights of a run that was not killed."""
+    work = str(tmp_path_factory.mktemp('uninterrupted'))
+    proc = train(work, data)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return weights(osp.join(work, f'epoch_{EPOCHS}.pth'))
+
+
+@pytest.mark.parametrize('kill', [
+    ('open', 'epoch_2.pth', None),          # new checkpoint opened for writing
+    ('os.rename', 'epoch_2.pth', None),     # complete temp file, not renamed yet
+    ('open', 'last_checkpoint', 'epoch_2.pth'),  # new file in place, pointer old
+    ('os.remove', 'epoch_1.pth', None),     # everything new, old not yet deleted
+], ids=['opening-new', 'renaming-new', 'writing-pointer', 'deleting-old'])
+def test_kill_during_a_save_then_resume_ends_as_uninterrupted(
+        data, uninterrupted, tmp_path, kill):
+    work = str(tmp_path / 'work')
+    proc = train(work, data, kill=kill)
+    assert proc.returncode == -9, (proc.returncode, proc.stderr[-3000:])
+
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        recorded = f.read().strip()
+    assert osp.basename(recorded) in ('epoch_1.pth', 'epoch_2.pth')
+    assert weights(recorded)  # complete: it loads
+
+    proc = train(work, data, '--resume')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not any('.tmp-' in name for name in os.listdir(work))
+    final = weights(osp.join(work, f'epoch_{EPOCHS}.pth'))
+    assert final.keys() == uninterrupted.keys()
+    for key, value in uninterrupted.items():
+        assert torch.equal(final[key], value), key

@@ -92,11 +92,14 @@ class AtomicCheckpointHook(CheckpointHook):
     def _write(self, runner, filename: str, **kwargs) -> None:
         """``runner.save_checkpoint(out_dir, filename, ...)`` as a temporary
         file renamed into place."""
+        # The class's method: during a best-checkpoint save the instance's
+        # ``save_checkpoint`` is this method's own redirect.
+        save = type(runner).save_checkpoint
         if not is_main_process():
-            runner.save_checkpoint(self.out_dir, filename, **kwargs)
+            save(runner, self.out_dir, filename, **kwargs)
             return
         tmp_name = f'{filename}{TMP_TAG}{os.getpid()}'
-        runner.save_checkpoint(self.out_dir, tmp_name, **kwargs)
+        save(runner, self.out_dir, tmp_name, **kwargs)
         tmp_path = osp.join(self.out_dir, tmp_name)
         with open(tmp_path, 'rb+') as f:
             os.fsync(f.fileno())
@@ -265,14 +268,15 @@ class CheckpointCoverageHook(Hook):
     def _check(self, runner, prefixes: Tuple[str, ...], purpose: str) -> None:
         """Raise unless the checkpoint held every model entry under
         ``prefixes`` with the model's shape."""
+        wanted = ('all of them' if prefixes == ('', ) else
+                  ', '.join(f'{p}*' for p in prefixes))
         if self._loaded is None:
             raise RuntimeError(
-                f'{purpose} needs the weights {_listed(list(prefixes))} from '
-                'a checkpoint, but no checkpoint was loaded: set load_from '
-                '(e.g. --cfg-options load_from=work_dirs/<stage 1>/'
-                'epoch_N.pth). MMAction2\'s train.py clears load_from under '
-                '--resume, and --resume found no checkpoint in '
-                f'{runner.work_dir}')
+                f'{purpose} needs weights from a checkpoint ({wanted}), but '
+                'no checkpoint was loaded: set load_from (e.g. --cfg-options '
+                'load_from=work_dirs/<stage 1>/epoch_N.pth). MMAction2\'s '
+                'train.py clears load_from under --resume, and --resume '
+                f'found no checkpoint in {runner.work_dir}')
         missing, mismatched = [], []
         for key, value in self._model(runner).state_dict().items():
             if not key.startswith(prefixes):
@@ -286,7 +290,7 @@ class CheckpointCoverageHook(Hook):
         if missing or mismatched:
             raise RuntimeError(
                 f'{purpose}: checkpoint {self._source} does not hold the '
-                f'weights this model needs ({_listed(list(prefixes))}); '
+                f'weights this model needs ({wanted}); '
                 f'{len(missing)} missing: {_listed(missing) or "none"}; '
                 f'{len(mismatched)} with another shape: '
                 f'{_listed(mismatched) or "none"}. Is it the right '

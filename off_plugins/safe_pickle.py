@@ -31,8 +31,12 @@ def _storage_from_bytes(blob: bytes):
     try:
         return torch.load(io.BytesIO(blob), weights_only=True)
     except pickle.UnpicklingError as err:
+        lines = str(err).splitlines()
+        reason = next((line.strip() for line in lines
+                       if 'WeightsUnpickler error' in line), lines[0])
         raise UnsafePickleError(
-            f'a tensor storage inside it is not a plain storage: {err}') from None
+            'a tensor storage in it holds more than plain data; refusing to '
+            f'load it ({reason})') from None
 
 
 def _latin1_bytes(text: str, encoding: str = 'latin1') -> bytes:

@@ -17,6 +17,8 @@ import sys
 import pytest
 import torch
 
+import off_plugins  # noqa: F401  (mmengine checkpoints under safe loading)
+
 from test_restoration_helpers import make_vimeo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -53,7 +55,7 @@ def options(root):
     opts = ['train_dataloader.batch_size=2', 'train_cfg.val_interval=1',
             f'train_cfg.max_epochs={EPOCHS}',
             'default_hooks.checkpoint.interval=1',
-            'default_hooks.checkpoint.max_keep_ckpts=1']
+            'default_hooks.checkpoint.max_keep_ckpts=1', 'randomness.seed=0']
     for loader in ('train', 'val', 'test'):
         opts += [f'{loader}_dataloader.dataset.data_root={root}',
                  f'{loader}_dataloader.dataset.data_prefix.lq='

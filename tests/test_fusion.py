@@ -282,8 +282,8 @@ def test_different_class_counts_are_an_error(tmp_path, two_streams):
 
 def test_first_differing_label_is_named(tmp_path, two_streams):
     other = write_dump(tmp_path / 'other.pkl', FLOW, [0, 1, 1, 2])
-    with pytest.raises(ValueError, match=r'other.pkl.*ground truth at video '
-                       '2: label 1 and 2'):
+    with pytest.raises(ValueError, match=r"other.pkl.*ground truth at video "
+                       r"2 \('videos/v2.mp4'\): label 1 and 2"):
         fusion_table(dict(two_streams, off=other))
 
 
@@ -374,7 +374,7 @@ def test_streams_in_another_order_are_matched_by_video_name(tmp_path,
     assert [LABELS[i] for i in SWAP] == LABELS  # invisible to a label check
     rows = fusion_table(dict(rgb=two_streams['rgb'], flow=swapped))
     assert rows == fusion_table(two_streams)
-    assert rows[-1]['top1'] == 1.0  # fused by position it would be 0.5
+    assert rows[-1]['top1'] == 1.0  # fused by position it would be 0.75
 
 
 def test_dumps_without_video_names_are_refused_unless_allowed(tmp_path):
@@ -386,7 +386,9 @@ def test_dumps_without_video_names_are_refused_unless_allowed(tmp_path):
         fusion_table(dict(rgb=rgb, flow=swapped))
     with pytest.warns(UserWarning, match='matching by position'):
         rows = fusion_table(dict(rgb=rgb, flow=swapped), allow_unnamed=True)
-    assert rows[-1]['top1'] == 0.5  # the silent error the names prevent
+    # Fused by position, video 3 gets video 0's flow scores and is missed:
+    # the silent error that the names prevent.
+    assert rows[-1]['top1'] == 0.75
     assert fusion_table(dict(rgb=rgb))[0]['top1'] == 0.5  # one stream: fine
 
 

@@ -3,6 +3,7 @@ import glob
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
@@ -172,6 +173,18 @@ def test_test_tool_and_resume_load_the_checkpoint(trained, tmp_path):
     train_tool.main([DEMO_DNCNN, '--work-dir', work, '--resume',
                      '--cfg-options'] + options + ['train_cfg.max_epochs=2'])
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def test_test_tool_refuses_a_checkpoint_of_another_architecture(trained,
+                                                               tmp_path):
+    options, _, ckpt = trained  # a DnCNN (10 convs) checkpoint
+    off_config = run_real_footage.DEMO_CONFIGS['DnCNN_OFF(3)']
+    with pytest.raises(RuntimeError, match=(
+            f'testing: checkpoint {re.escape(ckpt)} does not hold the '
+            r'weights this model needs \(all of them\); \d+ missing: ')) as err:
+        test_tool.main([off_config, ckpt, '--work-dir', str(tmp_path),
+                        '--cfg-options'] + options)
+    assert 'with another shape' in str(err.value)
 
 
 def test_train_tool_cli_help_runs():

@@ -1,12 +1,10 @@
 """A training process SIGKILLed while it saves a checkpoint resumes exactly.
 
 A real ``tools/train.py`` run of a shipped restoration config (tiny data) is
-killed with SIGKILL at the precise moments of a save that matter: when the
-new checkpoint file is opened for writing, when the complete temporary file is
-renamed into place, when ``last_checkpoint`` is rewritten, and when the
-outdated checkpoint is deleted. The kill is sent by the process to itself
-from a Python audit hook (``sys.addaudithook``), which fires right before the
-file operation, so the moment is exact, not a race. ``--resume`` must then
+killed with SIGKILL at the precise moments of a save that matter
+(:mod:`kill_at`): when the new checkpoint file is opened for writing, when the
+complete temporary file is renamed into place, when ``last_checkpoint`` is
+rewritten, and when the outdated checkpoint is deleted. ``--resume`` must then
 continue and end with the weights of an uninterrupted run.
 """
 import os
@@ -19,6 +17,7 @@ import torch
 
 import off_plugins  # noqa: F401  (mmengine checkpoints under safe loading)
 
+from kill_at import killed_command
 from test_restoration_helpers import make_vimeo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -26,28 +25,6 @@ TRAIN = osp.join(REPO, 'tools', 'train.py')
 CONFIG = osp.join(REPO, 'configs', 'dncnn_off', 'demo',
                   'dncnn-d10c32_1xb8-48px_real-footage-jpeg2000.py')
 EPOCHS = 3
-
-# Installs an audit hook that SIGKILLs this process right before the file
-# operation named by KILL_EVENT on a file whose name starts with KILL_PREFIX
-# (once KILL_AFTER exists, if set), then runs tools/train.py.
-BOOTSTRAP = r'''
-import os, runpy, signal, sys
-event, prefix = os.environ['KILL_EVENT'], os.environ['KILL_PREFIX']
-after = os.environ.get('KILL_AFTER')
-
-def hook(name, args):
-    if name != event or not args or not isinstance(args[0], (str, bytes)):
-        return
-    if name == 'open' and not any(c in str(args[1] or '') for c in 'wax+'):
-        return
-    if os.path.basename(os.fsdecode(args[0])).startswith(prefix) and (
-            after is None or os.path.exists(after)):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-sys.addaudithook(hook)
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name='__main__')
-'''
 
 
 def options(root):
@@ -66,19 +43,10 @@ def options(root):
 
 
 def train(work, root, *extra, kill=None):
-    """Run tools/train.py; with ``kill=(event, prefix, after)`` under the
-    audit hook. Returns the completed process."""
-    cmd = [TRAIN, CONFIG, '--work-dir', work, *extra, '--cfg-options',
-           *options(root)]
-    env = dict(os.environ)
-    if kill is None:
-        cmd = [sys.executable] + cmd
-    else:
-        event, prefix, after = kill
-        env.update(KILL_EVENT=event, KILL_PREFIX=prefix)
-        if after:
-            env['KILL_AFTER'] = osp.join(work, after)
-        cmd = [sys.executable, '-c', BOOTSTRAP] + cmd
+    """Run tools/train.py, until ``kill`` (:mod:`kill_at`) if given."""
+    args = [CONFIG, '--work-dir', work, *extra, '--cfg-options', *options(root)]
+    cmd, env = ([sys.executable, TRAIN, *args], None) if kill is None else (
+        killed_command(TRAIN, args, work, kill))
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=600)
 

@@ -13,6 +13,7 @@ import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
 
+from kill_at import killed_command
 from off_plugins.jobs import offmotion_data_options
 from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
 from off_plugins.utils import shipped_file
@@ -33,17 +34,26 @@ def data(tmp_path_factory):
     return root
 
 
-def tool(name, *args, data_root, modality='video', fails=False, **options):
+def tool(name, *args, data_root, modality='video', fails=False, kill=None,
+         **options):
     """Run one of MMAction2's shipped tools on the small data; return its output.
 
     ``fails``: the run must exit with an error (a traceback's last line is
-    then returned alone, as the user reads it)."""
+    then returned alone, as the user reads it). ``kill``: SIGKILL the run at
+    this file operation (:mod:`kill_at`); it must die there."""
     opts = ([f'{k}={v}' for k, v in options.items()] + ['train_dataloader.batch_size=4']
             + offmotion_data_options(data_root, modality)
             + [f'{split}_dataloader.num_workers=0' for split in ('train', 'val', 'test')])
     cmd = [sys.executable, osp.join(TOOLS, name), *args, '--cfg-options', *opts]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+    env = None
+    if kill is not None:
+        work_dir = args[args.index('--work-dir') + 1]
+        cmd, env = killed_command(cmd[1], cmd[2:], work_dir, kill)
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    if kill is not None:
+        assert proc.returncode == -9, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout + proc.stderr
     if fails:
         assert proc.returncode != 0, proc.stdout[-3000:]
         return proc.stderr.strip().splitlines()[-1]
@@ -69,8 +79,12 @@ def weights(path):
 def test_two_stages_train_resume_and_test(data, stage1, tmp_path):
     ckpt1, off_dir = stage1, str(tmp_path / 'off')
 
+    # Two epochs, checkpoint every epoch, killed as epoch 2's is written.
+    two_epochs = {'train_cfg.max_epochs': 2,
+                  'default_hooks.checkpoint.interval': 1}
     log = tool('train.py', STAGE2, '--work-dir', off_dir, data_root=data,
-               load_from=ckpt1, **{'train_cfg.max_epochs': 1})
+               load_from=ckpt1, kill=('open', 'epoch_2.pth', None),
+               **two_epochs)
     assert 'Load checkpoint from' in log
     first = torch.load(osp.join(off_dir, 'epoch_1.pth'), weights_only=True)
     stage1 = torch.load(ckpt1, weights_only=True)['state_dict']
@@ -79,7 +93,7 @@ def test_two_stages_train_resume_and_test(data, stage1, tmp_path):
             assert torch.equal(first['state_dict'][k], v), k
 
     log = tool('train.py', STAGE2, '--work-dir', off_dir, '--resume',
-               data_root=data, **{'train_cfg.max_epochs': 2})
+               data_root=data, **two_epochs)
     assert 'resumed epoch: 1' in log
     resumed = torch.load(osp.join(off_dir, 'epoch_2.pth'), weights_only=True)
     assert resumed['meta']['epoch'] == 2
@@ -89,7 +103,7 @@ def test_two_stages_train_resume_and_test(data, stage1, tmp_path):
     # (sampling offsets and dropout draw from the restored random state).
     straight = str(tmp_path / 'straight')
     tool('train.py', STAGE2, '--work-dir', straight, data_root=data,
-         load_from=ckpt1, **{'train_cfg.max_epochs': 2})
+         load_from=ckpt1, **two_epochs)
     expected = weights(osp.join(straight, 'epoch_2.pth'))
     for key, value in resumed['state_dict'].items():
         assert torch.equal(value, expected[key]), key

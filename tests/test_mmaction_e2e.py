@@ -41,9 +41,10 @@ def tool(name, *args, data_root, modality='video', fails=False, kill=None,
     ``fails``: the run must exit with an error (a traceback's last line is
     then returned alone, as the user reads it). ``kill``: SIGKILL the run at
     this file operation (:mod:`kill_at`); it must die there."""
-    opts = ([f'{k}={v}' for k, v in options.items()] + ['train_dataloader.batch_size=4']
-            + offmotion_data_options(data_root, modality)
-            + [f'{split}_dataloader.num_workers=0' for split in ('train', 'val', 'test')])
+    opts = (offmotion_data_options(data_root, modality)
+            + [f'{split}_dataloader.num_workers=0' for split in ('train', 'val', 'test')]
+            + ['train_dataloader.batch_size=4']
+            + [f'{k}={v}' for k, v in options.items()])
     cmd = [sys.executable, osp.join(TOOLS, name), *args, '--cfg-options', *opts]
     env = None
     if kill is not None:

@@ -57,7 +57,7 @@ file_client_args = dict(io_backend='disk')
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 test_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=num_segments, **file_client_args),
     dict(
         type='DenseSampleFrames',
         clip_len=1,

@@ -14,7 +14,7 @@ file_client_args = dict(io_backend='disk')
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 train_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -35,7 +35,7 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -50,7 +50,7 @@ val_pipeline = [
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,

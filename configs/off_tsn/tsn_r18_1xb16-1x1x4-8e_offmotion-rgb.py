@@ -22,7 +22,7 @@ pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 # No flips: left and right motion are different classes.
 train_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=4, **file_client_args),
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=4),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
@@ -30,7 +30,7 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=8, **file_client_args),
     dict(
         type='SampleFrames',
         clip_len=1,

@@ -204,3 +204,16 @@ def test_neck_and_head_must_agree_on_the_classes(data, stage1, tmp_path):
                 **{'model.neck.num_classes': 7})
     assert 'model.neck.num_classes (7) and model.cls_head.num_classes (8) ' \
         'differ' in last
+
+
+def test_test_segments_that_cannot_split_the_clips_fail_before_training(
+        data, stage1, tmp_path):
+    # The evaluation pipelines give 8 frames per video; 3 does not divide 8.
+    last = tool('train.py', STAGE2, '--work-dir', str(tmp_path),
+                data_root=data, fails=True, load_from=stage1,
+                **{'model.neck.test_num_segments': 3,
+                   'train_cfg.max_epochs': 1})
+    assert 'ValueError: the val pipeline gives 8 frames per video (clips x ' \
+        'crops x segments), which do not split into views of ' \
+        'model.neck.test_num_segments=3' in last
+    assert not osp.exists(osp.join(tmp_path, 'epoch_1.pth'))  # no training

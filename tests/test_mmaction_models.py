@@ -55,7 +55,7 @@ def test_every_config_builds(path):
     # Checkpoints survive a kill, resumes are exact, inputs are checked.
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     hooks = {hook.type: hook for hook in cfg.custom_hooks}
-    assert {'RandomStateHook', 'LabelCheckHook',
+    assert {'RandomStateHook', 'InputCheckHook',
             'CheckpointCoverageHook'} <= set(hooks)
     frozen = cfg.model.backbone.get('frozen_stages', -1) >= 4
     required = hooks['CheckpointCoverageHook'].get('required', ())

@@ -104,7 +104,7 @@ default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 # classifier) was loaded from a checkpoint that holds it.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='LabelCheckHook'),
+    dict(type='InputCheckHook'),
     dict(
         type='CheckpointCoverageHook',
         required=('backbone.', 'cls_head.fc_cls.'))

@@ -128,7 +128,7 @@ default_hooks = dict(
 # classifier) was loaded from a checkpoint that holds it.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='LabelCheckHook'),
+    dict(type='InputCheckHook'),
     dict(
         type='CheckpointCoverageHook',
         required=('backbone.', 'cls_head.fc_cls.'))

@@ -60,6 +60,6 @@ optim_wrapper = dict(optimizer=dict(lr=0.001, weight_decay=0.0005))
 default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='LabelCheckHook'),
+    dict(type='InputCheckHook'),
     dict(type='CheckpointCoverageHook')
 ]

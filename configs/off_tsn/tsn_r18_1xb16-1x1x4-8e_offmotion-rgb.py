@@ -91,7 +91,7 @@ default_hooks = dict(
         max_keep_ckpts=2))
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='LabelCheckHook'),
+    dict(type='InputCheckHook'),
     dict(type='CheckpointCoverageHook')
 ]
 randomness = dict(seed=0)

@@ -1,14 +1,17 @@
 """Checks that stop an MMAction2 run before its first batch, naming the cause.
 
-``LabelCheckHook`` compares every annotation list the run reads with the
+``InputCheckHook`` compares every annotation list the run reads with the
 model: a line without a label (MMAction2 gives it the fake label -1) or with a
 label outside ``[0, num_classes)`` would make training fail with an opaque
 index error and make a test report 0% and exit 0. It also checks that the OFF
-neck's per-scale classifiers and the head predict the same number of classes.
+neck's per-scale classifiers and the head predict the same number of classes,
+and that the evaluation pipelines' frames per video split into views of the
+neck's ``test_num_segments`` (otherwise a training run fails only at its
+first validation, after the training).
 """
 from typing import List, Optional
 
-from mmaction.registry import HOOKS
+from mmaction.registry import DATASETS, HOOKS
 from mmengine.fileio import list_from_file
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -23,7 +26,7 @@ def _num_classes(runner) -> int:
         runner.model) else runner.model
     head = getattr(model, 'cls_head', None)
     if head is None or not hasattr(head, 'num_classes'):
-        raise ValueError('LabelCheckHook needs a recognizer with a cls_head '
+        raise ValueError('InputCheckHook needs a recognizer with a cls_head '
                          f'that has num_classes, got {type(model).__name__}')
     neck_classes = getattr(getattr(model, 'neck', None), 'num_classes', None)
     if neck_classes is not None and neck_classes != head.num_classes:
@@ -75,23 +78,71 @@ def check_labels(dataset, num_classes: int, split: str) -> None:
             + (f'; and {more} more' if more > 0 else ''))
 
 
-@HOOKS.register_module()
-class LabelCheckHook(Hook):
-    """Check every annotation list against the model before the first batch.
+def check_view_split(dataset, test_num_segments: int, split: str) -> None:
+    """Raise ValueError unless ``dataset``'s first sample has a multiple of
+    ``test_num_segments`` frames (clips x crops x segments), as the OFF neck
+    needs to split it into views.
 
-    ``before_train`` checks the train and val lists, ``before_test`` the test
-    list, with :func:`check_labels`; both first check that the OFF neck and
-    the head agree on ``num_classes``.
+    Args:
+        dataset: an evaluation dataset with its pipeline (one sample is
+            loaded: its first video).
+        test_num_segments: the neck's ``test_num_segments``.
+        split: ``'val'`` or ``'test'``, for the message.
+    """
+    if len(dataset) == 0:
+        return
+    frames = dataset[0]['inputs'].shape[0]  # (clips*crops*segments, ...)
+    if frames % test_num_segments:
+        raise ValueError(
+            f'the {split} pipeline gives {frames} frames per video (clips x '
+            f'crops x segments), which do not split into views of '
+            f'model.neck.test_num_segments={test_num_segments}: make its '
+            'sampler produce test_num_segments segments per clip')
+
+
+@HOOKS.register_module()
+class InputCheckHook(Hook):
+    """Check the run's inputs against the model before the first batch.
+
+    ``before_train`` checks the train and val lists with
+    :func:`check_labels`, the val and test pipelines with
+    :func:`check_view_split` (the test one only when its dataset can be
+    built, e.g. its list exists); ``before_test`` the test list and
+    pipeline. Both first check that the OFF neck and the head agree on
+    ``num_classes``.
     """
 
     priority = 'VERY_HIGH'
 
+    @staticmethod
+    def _test_num_segments(runner) -> Optional[int]:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        return getattr(getattr(model, 'neck', None), 'test_num_segments', None)
+
     def before_train(self, runner) -> None:
         num_classes = _num_classes(runner)
         check_labels(runner.train_dataloader.dataset, num_classes, 'train')
+        segments = self._test_num_segments(runner)
         if runner.val_loop is not None:
             check_labels(runner.val_dataloader.dataset, num_classes, 'val')
+            if segments:
+                check_view_split(runner.val_dataloader.dataset, segments,
+                                 'val')
+        test_cfg = runner.cfg.get('test_dataloader')
+        if segments and test_cfg:
+            try:
+                dataset = DATASETS.build(test_cfg['dataset'])
+            except Exception as err:  # e.g. a test list made later
+                runner.logger.warning(f'InputCheckHook: the test dataset '
+                                      f'does not build yet ({err}); its '
+                                      'pipeline is checked when testing')
+                return
+            check_view_split(dataset, segments, 'test')
 
     def before_test(self, runner) -> None:
-        check_labels(runner.test_dataloader.dataset, _num_classes(runner),
-                     'test')
+        dataset = runner.test_dataloader.dataset
+        check_labels(dataset, _num_classes(runner), 'test')
+        segments = self._test_num_segments(runner)
+        if segments:
+            check_view_split(dataset, segments, 'test')

@@ -91,6 +91,35 @@ def test_missing_source_frame_names_the_clip(tmp_path):
                                   log=lambda _: None)
 
 
+@pytest.mark.parametrize('q', ['0', '-5', '1000'])
+def test_compress_rejects_q_outside_its_range(tmp_path, q, capsys):
+    make_vimeo(str(tmp_path))
+    with pytest.raises(SystemExit) as err:
+        compress_vimeo.main([str(tmp_path), '--q', '20', q])
+    assert err.value.code == 2
+    assert (f'--q takes FFmpeg -q:v values in [1, 100] (the paper: 20 and '
+            f'40), got [{q}]') in capsys.readouterr().err
+
+
+def test_compress_names_a_missing_folder_list_or_frame(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        compress_vimeo.main([str(tmp_path / 'nope')])
+    assert f'data_root {tmp_path / "nope"} is not a folder' in \
+        capsys.readouterr().err
+    root = str(tmp_path / 'vimeo')
+    make_vimeo(root, lq_prefix='unused')
+    with pytest.raises(SystemExit):
+        compress_vimeo.main([root, '--lists', 'other.txt'])
+    assert 'clip list' in capsys.readouterr().err
+    os.remove(osp.join(root, 'sequences', '00001', '0002', 'im7.png'))
+    assert compress_vimeo.main([root, '--backend', 'pillow', '--q', '40',
+                                '--workers', '1']) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('compress_vimeo.py: error: clip 00001/0002: '
+                          "missing source frames ['im7.png']")
+    assert 'Traceback' not in err
+
+
 def test_missing_ffmpeg_gives_a_clear_message(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(compress.shutil, 'which', lambda _: None)
     assert compress.resolve_backend('auto') == 'pillow'

@@ -1,20 +1,24 @@
 """The main job's configs through MMAction2's own train/test tools: two stages,
 exact resume, and the checks that stop a run on wrong weights or bad labels."""
+import argparse
+import os
 import os.path as osp
 import pickle
+import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
 
 from kill_at import killed_command
-from off_plugins.jobs import offmotion_data_options
+from off_plugins.jobs import (job_config, offmotion_data_options,
+                              offmotion_data_settings)
 from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
 from off_plugins.utils import shipped_file
 
@@ -217,3 +221,38 @@ def test_test_segments_that_cannot_split_the_clips_fail_before_training(
         'crops x segments), which do not split into views of ' \
         'model.neck.test_num_segments=3' in last
     assert not osp.exists(osp.join(tmp_path, 'epoch_1.pth'))  # no training
+
+
+# ------------------------------------------------------ paths with spaces
+
+
+def test_job_configs_keep_spaces_in_paths(data, stage1, tmp_path):
+    spaced = str(tmp_path / 'my data')
+    os.symlink(data, spaced)
+    ckpt = str(tmp_path / 'my checkpoints' / 'stage 1.pth')
+    os.makedirs(osp.dirname(ckpt))
+    shutil.copy(stage1, ckpt)
+    # What --cfg-options makes of such a path (mmengine's DictAction):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    lost = parser.parse_args(['--cfg-options', f'load_from={ckpt}'])
+    assert lost.cfg_options['load_from'] == ckpt.replace(' ', '')
+
+    settings = dict(offmotion_data_settings(spaced),
+                    **{'test_dataloader.num_workers': 0})
+    job = job_config(STAGE2, str(tmp_path / 'job configs' / 'stage 2.py'),
+                     dict(settings, load_from=ckpt))
+    cfg = Config.fromfile(job)
+    assert cfg.load_from == ckpt
+    assert cfg.test_dataloader.dataset.ann_file == \
+        f'{spaced}/offmotion_val_list_videos.txt'
+    assert cfg.model.neck.type == 'OFFNeck'  # the rest is inherited
+
+    job = job_config(STAGE1, str(tmp_path / 'job configs' / 'stage 1.py'),
+                     settings)
+    proc = subprocess.run(
+        [sys.executable, osp.join(TOOLS, 'test.py'), job, ckpt, '--work-dir',
+         str(tmp_path / 'test dir')], cwd=REPO, capture_output=True,
+        text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'acc/top1' in proc.stdout + proc.stderr

@@ -82,27 +82,26 @@ def parse_args(argv=None):
     return args
 
 
-def build_models(args) -> dict:
-    """``{'off': model, 'base': model}`` from the command line's configs.
+def build_models(configs: dict, device: str) -> dict:
+    """``{'off': model, 'base': model}`` from ``configs``, ``{'off': (path,
+    options), 'base': (path, options)}``.
 
     Raises:
         SystemExit: one line naming the config that does not load or build,
             or an OFF_CONFIG without any OFF layer (a baseline config given
             in its place).
     """
-    configs = dict(off=(args.off_config, args.off_options),
-                   base=(args.base_config, args.base_options))
     models = {}
     for key, (path, options) in configs.items():
         role = 'OFF_CONFIG' if key == 'off' else 'BASE_CONFIG'
         try:
             models[key] = build_recognizer(load_config(path, options),
-                                           args.device)
+                                           device)
         except Exception as err:
             raise SystemExit(f'benchmark.py: error: {role} {path}: '
                              f'{type(err).__name__}: {err}') from None
     if not any(isinstance(m, OFFLayer) for m in models['off'].modules()):
-        raise SystemExit(f'benchmark.py: error: OFF_CONFIG {args.off_config} '
+        raise SystemExit(f'benchmark.py: error: OFF_CONFIG {configs["off"][0]} '
                          'builds a model without OFF layers; give an OFF '
                          'config first and its baseline second')
     return models
@@ -126,7 +125,9 @@ def main(argv=None):
     device = torch.device(args.device)
     sync = synchronizer(device)
     n, s, h, w = args.shape
-    models = build_models(args)
+    configs = dict(off=(args.off_config, args.off_options),
+                   base=(args.base_config, args.base_options))
+    models = build_models(configs, args.device)
     # each model its own input channels (RGB 3, flow 10, RGB-diff 12), same data seed
     inputs = {k: clip_batch(args.shape, args.device, channels=input_channels(m))
               for k, m in models.items()}

@@ -3,15 +3,20 @@
 The jobs train and test with the ``tools/train.py`` and ``tools/test.py`` that
 ship inside the mmaction2 wheel, stream their progress lines, and read back
 what they wrote (last checkpoint, dumped predictions, test-loop timing).
+
+Settings that hold paths reach the tools as a small child config written by
+:func:`job_config`, not as ``--cfg-options``: mmengine's ``DictAction``
+removes every space from a value, so a path with spaces would be lost.
 """
 import glob
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
+from typing import Dict
 
-from off_plugins.utils import shipped_file
+from off_plugins.safe_pickle import load_prediction_dump
+from off_plugins.utils import atomic_write_text, shipped_file
 
 PROGRESS_MARKS = ('Epoch(train)', 'Iter(test)', 'Error')
 
@@ -46,8 +51,10 @@ def run(cmd, log: str, cwd: str):
         raise SystemExit(f'command failed ({proc.returncode}); see {log}')
 
 
-def offmotion_data_options(data_root: str, modality: str = 'video') -> list:
-    """``--cfg-options`` pointing an offmotion config's dataloaders at ``data_root``.
+def offmotion_data_settings(data_root: str,
+                            modality: str = 'video') -> Dict[str, str]:
+    """Dotted config keys pointing an offmotion config's dataloaders at
+    ``data_root``, for :func:`job_config`.
 
     Args:
         data_root: the generated dataset (``make_motion_dataset``'s root);
@@ -59,14 +66,53 @@ def offmotion_data_options(data_root: str, modality: str = 'video') -> list:
         raise ValueError(f"modality must be 'video' or 'flow', got {modality!r}")
     lists, key = ('videos', 'video') if modality == 'video' else ('flow', 'img')
     prefix = f'{data_root}/{lists}'
-    opts = []
+    settings = {}
     for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
-        opts += [
-            f'{loader}_dataloader.dataset.ann_file='
-            f'{data_root}/offmotion_{split}_list_{lists}.txt',
-            f'{loader}_dataloader.dataset.data_prefix.{key}={prefix}',
-        ]
-    return opts
+        settings[f'{loader}_dataloader.dataset.ann_file'] = (
+            f'{data_root}/offmotion_{split}_list_{lists}.txt')
+        settings[f'{loader}_dataloader.dataset.data_prefix.{key}'] = prefix
+    return settings
+
+
+def offmotion_data_options(data_root: str, modality: str = 'video') -> list:
+    """:func:`offmotion_data_settings` as ``--cfg-options`` ``key=value``
+    items (for paths without spaces; see :func:`job_config`)."""
+    return [f'{key}={value}' for key, value in
+            offmotion_data_settings(data_root, modality).items()]
+
+
+def job_config(base: str, path: str, settings: Dict[str, object]) -> str:
+    """Write a config at ``path`` that inherits ``base`` and sets ``settings``.
+
+    Unlike ``--cfg-options``, values keep their spaces. The file is written
+    atomically; its folder is created.
+
+    Args:
+        base: the config to inherit (made absolute).
+        path: the ``.py`` file to write.
+        settings: dotted keys (``'train_dataloader.dataset.ann_file'``,
+            ``'load_from'``) -> Python literals (str, int, float, None, ...).
+
+    Returns:
+        ``path``.
+    """
+    if not path.endswith('.py'):
+        raise ValueError(f'job config path must end with .py, got {path}')
+    nested: Dict[str, object] = {}
+    for dotted, value in settings.items():
+        *parents, leaf = dotted.split('.')
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError(f'setting {dotted} conflicts with a value '
+                                 f'set for {part}')
+        node[leaf] = value
+    lines = [f'_base_ = {osp.abspath(base)!r}']
+    lines += [f'{key} = {value!r}' for key, value in nested.items()]
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    atomic_write_text(path, '\n'.join(lines) + '\n')
+    return path
 
 
 def last_checkpoint(work_dir: str) -> str:
@@ -86,8 +132,7 @@ def test_summary(work_dir: str, dump: str) -> dict:
     the timing is the test loop's mean iteration time (data and model, batch
     1) that mmengine logs in ``work_dir/<timestamp>/*.json``.
     """
-    with open(dump, 'rb') as f:
-        results = pickle.load(f)
+    results = load_prediction_dump(dump)
     correct = sum(int(r['pred_label'].item() == r['gt_label'].item())
                   for r in results)
     logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),

@@ -245,3 +245,26 @@ def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
     # OFF on RGB-diff (4 stacked differences) against TSN on RGB
     assert 'off (1, 8, 12, 32, 32)' in out and 'base (1, 8, 3, 32, 32)' in out
     assert result['flops']['off']['total'] > result['flops']['base']['total']
+
+
+@pytest.mark.parametrize('args, message', [
+    (['missing.py', STAGE1], 'OFF_CONFIG missing.py: FileNotFoundError: '
+     'config not found: missing.py'),
+    ([STAGE1, STAGE1], f'OFF_CONFIG {STAGE1} builds a model without OFF '
+     'layers'),
+])
+def test_benchmark_tool_bad_configs_end_in_one_line(args, message):
+    from tool_loader import load_tool
+    with pytest.raises(SystemExit) as err:
+        load_tool('benchmark.py').main(args + ['--repeats', '1'])
+    assert str(err.value).startswith(f'benchmark.py: error: {message}')
+    assert '\n' not in str(err.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU-only torch')
+def test_benchmark_tool_cuda_without_cuda_is_a_usage_error(capsys):
+    from tool_loader import load_tool
+    with pytest.raises(SystemExit) as err:
+        load_tool('benchmark.py').main([STAGE2, STAGE1, '--device', 'cuda'])
+    assert err.value.code == 2
+    assert 'torch.cuda.is_available() is False' in capsys.readouterr().err

@@ -64,8 +64,10 @@ def data_options(root, batch_size):
 
     Deterministic: no shuffling, test-mode frame sampling in training and no
     dropout, so 1 and 2 processes see the same 8 clips and compute the same
-    averaged gradient. Random init (no stage-1 checkpoint): the backbone is
-    frozen with BN in eval mode, so per-process batches do not change BN.
+    averaged gradient. Random init (no stage-1 checkpoint, so the config's
+    requirement of a loaded backbone, ``custom_hooks[2]``, is lifted): the
+    backbone is frozen with BN in eval mode, so per-process batches do not
+    change BN.
     Plain SGD: Adam's first steps move every parameter by about +-lr whatever
     the gradient's size, so rounding noise in near-zero gradients would show.
     """
@@ -83,6 +85,7 @@ def data_options(root, batch_size):
         'model.neck.aux_dropout=0',
         'optim_wrapper.optimizer.type=SGD', 'optim_wrapper.optimizer.lr=0.05',
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'load_from=None',
+        'custom_hooks.2.required=()',
     ]
     for split in ('val', 'test'):
         opts += [f'{split}_dataloader.dataset.ann_file={val}',

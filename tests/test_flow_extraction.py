@@ -4,6 +4,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def test_layout_list_and_timing(videos, tmp_path):
     for rel in LABELS:
         dest = osp.join(out, rel[:-4])
         assert set(os.listdir(dest)) == expected_files(FRAMES - 1)
-    assert sorted(os.listdir(out)) == ['a', 'b', F.TIMING_NAME]
+    assert sorted(os.listdir(out)) == [F.LOCK_NAME, 'a', 'b', F.TIMING_NAME]
     assert open(out_list).read() == 'a/v0 8 0\na/v1 8 1\nb/v2 8 2\n'
     timing = json.load(open(osp.join(out, F.TIMING_NAME)))
     assert set(timing) == set(LABELS)
@@ -399,3 +400,35 @@ def test_cli_extracts_with_workers_and_prints_progress(videos, tmp_path):
                            '--method', 'lk'], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and "invalid choice: 'lk'" in proc.stderr
+
+
+def test_second_extraction_into_the_same_folder_stops(videos, tmp_path):
+    list_file, root = videos
+    out = str(tmp_path / 'flow')
+    # The first extraction, in its own process, is writing v1.
+    first = subprocess.Popen(
+        [sys.executable, '-c',
+         'import sys, time\n'
+         'from off_plugins.mmaction.flow import extraction_lock\n'
+         'with extraction_lock(sys.argv[1]):\n'
+         '    print("locked", flush=True)\n'
+         '    time.sleep(60)\n', out],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().strip() == 'locked'
+        in_progress = osp.join(out, 'a', 'v1.tmp-99999')
+        os.makedirs(in_progress)
+        with pytest.raises(RuntimeError, match=(
+                f'{re.escape(out)} is being written by another flow '
+                f'extraction \\(process {first.pid} holds')):
+            run(list_file, root, out)
+        assert osp.isdir(in_progress)  # its work in progress is untouched
+        tool = osp.join(REPO, 'tools', 'extract_flow.py')
+        proc = subprocess.run([sys.executable, tool, list_file, root, out],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+        assert 'is being written by another flow extraction' in proc.stderr
+    finally:
+        first.kill()
+        first.wait()
+    assert run(list_file, root, out)['computed'] == 3  # the lock died with it

@@ -8,6 +8,7 @@ fused numbers are checked by hand and against MMAction2's own
 import json
 import os
 import os.path as osp
+import pickle
 import re
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from mmengine.evaluator import DumpResults, Evaluator
 from mmaction.structures import ActionDataSample
 from off_plugins.analysis.fusion import (check_aligned, evaluate, fuse,
                                          fusion_table, load_dump, video_name)
+from off_plugins.jobs import test_summary as job_summary
+from off_plugins.safe_pickle import UnsafePickleError, load_prediction_dump
 from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -38,9 +41,15 @@ FLOW = [[0.3, 0.45, 0.25],  # wrong: 1
         [0.8, 0.1, 0.1]]    # right
 
 
-def write_dump(path, scores, labels, ids=None, id_key='filename'):
+def write_dump(path, scores, labels, ids='default', id_key='filename'):
     """Write ``path`` as ``tools/test.py --dump`` does: ActionDataSamples
-    through an Evaluator holding mmengine's DumpResults metric."""
+    through an Evaluator holding mmengine's DumpResults metric.
+
+    ``ids``: the videos' names, as the shipped configs record them; by
+    default ``videos/v<i>.mp4``; None writes a dump without names, as
+    MMAction2's stock configs do."""
+    if ids == 'default':
+        ids = [f'videos/v{i}.mp4' for i in range(len(scores))]
     samples = []
     for index, (score, label) in enumerate(zip(scores, labels)):
         metainfo = {} if ids is None else {id_key: ids[index]}
@@ -107,7 +116,8 @@ def test_load_dump_reads_what_dump_results_writes(tmp_path):
     assert dump.labels.dtype == np.int64
     assert dump.labels.tolist() == LABELS
     assert dump.ids == ['v/a.mp4', 'v/b.mp4', 'v/c.mp4', 'v/d.mp4']
-    assert load_dump(write_dump(tmp_path / 'x.pkl', RGB, LABELS)).ids is None
+    assert load_dump(write_dump(tmp_path / 'x.pkl', RGB, LABELS,
+                                ids=None)).ids is None
 
 
 def test_load_dump_accepts_scalar_tensors_and_frame_dir(tmp_path):
@@ -248,11 +258,18 @@ def test_empty_and_malformed_dumps_are_named(tmp_path):
         load_dump(write_dump(tmp_path / 'bad.pkl', RGB, [0, 3, 0, 0]))
 
 
-def test_different_video_counts_are_an_error(tmp_path, two_streams):
+def test_different_videos_are_an_error(tmp_path, two_streams):
     short = write_dump(tmp_path / 'short.pkl', FLOW[:3], LABELS[:3])
     with pytest.raises(ValueError, match=r"'off' \(.*short.pkl\) and stream "
-                       r"'rgb' .* different numbers of videos: 3 and 4"):
+                       r"'rgb' .* hold different videos: 1 only in 'rgb' "
+                       r"\(first: \['v3'\]\), 0 only in 'off'"):
         fusion_table(dict(two_streams, off=short))
+    unnamed = [write_dump(tmp_path / f'{name}.pkl', scores, labels, ids=None)
+               for name, scores, labels in (('a', FLOW, LABELS),
+                                            ('b', FLOW[:3], LABELS[:3]))]
+    with pytest.raises(ValueError, match=r"'b' \(.*b.pkl\) and stream 'a' "
+                       r".* different numbers of videos: 3 and 4"):
+        fusion_table(dict(a=unnamed[0], b=unnamed[1]), allow_unnamed=True)
 
 
 def test_different_class_counts_are_an_error(tmp_path, two_streams):
@@ -265,8 +282,8 @@ def test_different_class_counts_are_an_error(tmp_path, two_streams):
 
 def test_first_differing_label_is_named(tmp_path, two_streams):
     other = write_dump(tmp_path / 'other.pkl', FLOW, [0, 1, 1, 2])
-    with pytest.raises(ValueError, match=r'other.pkl.*ground truth at video '
-                       '2: label 1 and 2'):
+    with pytest.raises(ValueError, match=r"other.pkl.*ground truth at video "
+                       r"2 \('videos/v2.mp4'\): label 1 and 2"):
         fusion_table(dict(two_streams, off=other))
 
 
@@ -340,3 +357,112 @@ def test_cli_reports_bad_input_without_a_traceback(two_streams):
     proc = run_cli('--streams', f'rgb={two_streams["rgb"]}', '--weights',
                    'rgb=1', 'flow=2')
     assert 'missing: none, unknown: flow' in proc.stderr
+
+
+# ------------------------------------------------- alignment by identity
+
+# Videos 0 and 3 are both of class 0: position and label cannot tell them
+# apart.
+SWAP = [3, 1, 2, 0]
+
+
+def test_streams_in_another_order_are_matched_by_video_name(tmp_path,
+                                                            two_streams):
+    names = [f'videos/v{i}.mp4' for i in range(4)]
+    swapped = write_dump(tmp_path / 'swapped.pkl', [FLOW[i] for i in SWAP],
+                         [LABELS[i] for i in SWAP], [names[i] for i in SWAP])
+    assert [LABELS[i] for i in SWAP] == LABELS  # invisible to a label check
+    rows = fusion_table(dict(rgb=two_streams['rgb'], flow=swapped))
+    assert rows == fusion_table(two_streams)
+    assert rows[-1]['top1'] == 1.0  # fused by position it would be 0.75
+
+
+def test_dumps_without_video_names_are_refused_unless_allowed(tmp_path):
+    rgb = write_dump(tmp_path / 'rgb.pkl', RGB, LABELS, ids=None)
+    swapped = write_dump(tmp_path / 'flow.pkl', [FLOW[i] for i in SWAP],
+                         LABELS, ids=None)
+    with pytest.raises(ValueError, match=r"stream\(s\) 'rgb' \(.*rgb.pkl\), "
+                       r"'flow' .* do not record which video .*meta_keys"):
+        fusion_table(dict(rgb=rgb, flow=swapped))
+    with pytest.warns(UserWarning, match='matching by position'):
+        rows = fusion_table(dict(rgb=rgb, flow=swapped), allow_unnamed=True)
+    # Fused by position, video 3 gets video 0's flow scores and is missed:
+    # the silent error that the names prevent.
+    assert rows[-1]['top1'] == 0.75
+    assert fusion_table(dict(rgb=rgb))[0]['top1'] == 0.5  # one stream: fine
+
+
+def test_a_video_named_twice_is_an_error(tmp_path, two_streams):
+    twice = write_dump(tmp_path / 'twice.pkl', FLOW, LABELS,
+                       ['a/v0.mp4', 'b/v1.mp4', 'c/v2.mp4', 'd/v0.mp4'])
+    with pytest.raises(ValueError, match=r"'flow' \(.*twice.pkl\) holds "
+                       r"video 'v0' twice \(samples 0 and 3\)"):
+        fusion_table(dict(rgb=two_streams['rgb'], flow=twice))
+
+
+# ------------------------------------------------------ untrusted pickles
+
+
+class RunsCode:
+    """Unpickling this calls ``open(path, 'w')``: it creates ``path``."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+class EvilStorage:
+    """Pickles as a tensor storage whose nested blob is ``RunsCode``."""
+
+    def __init__(self, path):
+        self.blob = pickle.dumps(RunsCode(path), protocol=2)
+
+    def __reduce__(self):
+        return torch.storage._load_from_bytes, (self.blob, )
+
+
+@pytest.mark.parametrize('payload', [RunsCode, EvilStorage])
+def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path, two_streams,
+                                                      payload):
+    marker = tmp_path / 'marker'
+    crafted = tmp_path / 'crafted.pkl'
+    with open(crafted, 'wb') as f:
+        pickle.dump([dict(pred_score=payload(str(marker)),
+                          gt_label=torch.tensor([0]))], f, protocol=2)
+    with pytest.raises(ValueError, match=f'{crafted}.*refusing'):
+        load_dump(str(crafted))
+    proc = run_cli('--streams', f'rgb={two_streams["rgb"]}',
+                   f'flow={crafted}')
+    assert proc.returncode != 0 and 'Traceback' not in proc.stderr
+    assert 'refusing' in proc.stderr and str(crafted) in proc.stderr
+    with pytest.raises(UnsafePickleError):
+        job_summary(str(tmp_path), str(crafted))
+    assert not marker.exists()
+
+
+def test_the_main_jobs_dumps_load_safely(tmp_path):
+    """What the restricted loader admits is enough for real dumps: tensors
+    of several dtypes, numpy arrays and scalars, tuples, bytes."""
+    sample = ActionDataSample(metainfo=dict(
+        filename='v/a.mp4', img_shape=(64, 64), video_id=np.int64(3),
+        frame_inds=np.arange(8), raw=b'\x00\xff'))
+    sample.set_gt_label(2)
+    sample.set_pred_score(torch.rand(8, dtype=torch.float64))
+    sample.set_pred_label(1)
+    path = str(tmp_path / 'd.pkl')
+    evaluator = Evaluator(DumpResults(out_file_path=path))
+    evaluator.process([sample])
+    evaluator.evaluate(1)
+    with open(path, 'rb') as f:
+        expected = pickle.load(f)
+    loaded = load_prediction_dump(path)
+    assert loaded[0].keys() == expected[0].keys()
+    for key, value in expected[0].items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(loaded[0][key], value), key
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(loaded[0][key], value)
+        else:
+            assert loaded[0][key] == value, key

@@ -44,6 +44,23 @@ def test_every_config_builds(path):
     cfg, model = build(path)
     assert model.__class__.__name__ == 'Recognizer2D'
     assert cfg.default_scope == 'mmaction'
+    for split in ('train', 'val', 'test'):
+        pipeline = cfg[f'{split}_dataloader'].dataset.pipeline
+        steps = [step.type for step in pipeline]
+        # Videos are opened by the loader that names a bad file.
+        assert 'DecordInit' not in steps, (split, steps)
+        # Every dump says which video each score is for (fusion needs it).
+        assert steps[-1] == 'PackActionInputs'
+        assert {'filename', 'frame_dir'} <= set(pipeline[-1].meta_keys)
+    # Checkpoints survive a kill, resumes are exact, inputs are checked.
+    assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
+    hooks = {hook.type: hook for hook in cfg.custom_hooks}
+    assert {'RandomStateHook', 'InputCheckHook',
+            'CheckpointCoverageHook'} <= set(hooks)
+    frozen = cfg.model.backbone.get('frozen_stages', -1) >= 4
+    required = hooks['CheckpointCoverageHook'].get('required', ())
+    # A stage-2 config (frozen backbone) requires its backbone to be loaded.
+    assert ('backbone.' in required) == frozen
 
 
 @pytest.mark.parametrize('path', OFF_CONFIGS, ids=osp.basename)

@@ -1,9 +1,12 @@
 """Fixed-interval segment sampling (Section 4.2.3) and video loading errors."""
+import warnings
+
 import numpy as np
 import pytest
 
 import off_plugins.mmaction  # noqa: F401
 from off_plugins.mmaction import CheckedDecordInit, FixedIntervalSampleFrames
+from off_plugins.toydata.motion import write_mp4
 
 
 def sample(total, **kwargs):
@@ -87,3 +90,21 @@ def test_undecodable_video_names_the_file(tmp_path):
     path.write_bytes(b'this is not a video' * 10)
     with pytest.raises(RuntimeError, match='broken.mp4: cannot decode video'):
         CheckedDecordInit()(dict(filename=str(path)))
+
+
+def test_too_short_video_warns_once_or_errors(tmp_path):
+    path = str(tmp_path / 'two_frames.mp4')
+    write_mp4(path, np.zeros((2, 32, 32, 3), np.uint8))
+    loader = CheckedDecordInit(min_frames=8)
+    with pytest.warns(UserWarning, match='two_frames.mp4: video has 2 '
+                      r'frame\(s\), fewer than the 8 its sampling needs'):
+        assert loader(dict(filename=path))['total_frames'] == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # the second time it stays quiet
+        loader(dict(filename=path))
+        CheckedDecordInit(min_frames=2)(dict(filename=path))  # long enough
+    with pytest.raises(ValueError, match='two_frames.mp4: video has 2'):
+        CheckedDecordInit(min_frames=8, too_short='error')(
+            dict(filename=path))
+    with pytest.raises(ValueError, match="too_short must be 'warn' or"):
+        CheckedDecordInit(too_short='ignore')

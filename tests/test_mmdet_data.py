@@ -115,6 +115,34 @@ def test_converter_names_the_malformed_file(tmp_path, content, message):
     assert bad in str(info.value)
 
 
+def test_converter_clips_or_drops_bad_boxes_naming_the_file(tmp_path, capsys):
+    make_ilsvrc(str(tmp_path))
+    frame = osp.join(tmp_path, 'Annotations', 'VID', 'train', 'a',
+                     'ILSVRC2015_train_00000001', '000000.xml')
+    objects = (OBJECT.format(track=0, synset='n02691156', x1=-5, y1=20,
+                             x2=400, y2=80)      # outside a 320x240 image
+               + OBJECT.format(track=1, synset='n02391049', x1=150, y1=100,
+                               x2=100, y2=200)   # inverted
+               + OBJECT.format(track=2, synset='n02391049', x1=330, y1=10,
+                               x2=350, y2=20))   # entirely outside
+    write(frame, VID_XML.format(frame=0, objects=objects))
+    with pytest.warns(UserWarning) as caught:
+        vid = converter.convert(str(tmp_path), 'VID/train')
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        f'{frame}: n02691156 box [-5.0, 20.0, 400.0, 80.0] reaches outside '
+        'the 320x240 image; clipped to [0.0, 20.0, 320.0, 80.0]',
+        f'{frame}: n02391049 box [150.0, 100.0, 100.0, 200.0] (xmin, ymin, '
+        'xmax, ymax) is empty or inverted in the 320x240 image; dropped',
+        f'{frame}: n02391049 box [330.0, 10.0, 350.0, 20.0] (xmin, ymin, '
+        'xmax, ymax) is empty or inverted in the 320x240 image; dropped']
+    last = [a for a in vid['annotations']
+            if a['image_id'] == vid['images'][-1]['id']]
+    assert [a['bbox'] for a in last] == [[0.0, 20.0, 320.0, 60.0]]
+    assert ('VID/train: 1 box(es) clipped to their image, 2 empty or '
+            'inverted box(es) dropped') in capsys.readouterr().err
+
+
 def test_converter_reports_missing_frames(tmp_path):
     make_ilsvrc(str(tmp_path))
     out = osp.join(tmp_path, 'out.json')

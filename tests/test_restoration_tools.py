@@ -3,6 +3,7 @@ import glob
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
@@ -88,6 +89,35 @@ def test_missing_source_frame_names_the_clip(tmp_path):
     with pytest.raises(ClipError, match='00001/0002.*im7.png'):
         compress.compress_dataset(root, [40], backend='pillow',
                                   log=lambda _: None)
+
+
+@pytest.mark.parametrize('q', ['0', '-5', '1000'])
+def test_compress_rejects_q_outside_its_range(tmp_path, q, capsys):
+    make_vimeo(str(tmp_path))
+    with pytest.raises(SystemExit) as err:
+        compress_vimeo.main([str(tmp_path), '--q', '20', q])
+    assert err.value.code == 2
+    assert (f'--q takes FFmpeg -q:v values in [1, 100] (the paper: 20 and '
+            f'40), got [{q}]') in capsys.readouterr().err
+
+
+def test_compress_names_a_missing_folder_list_or_frame(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        compress_vimeo.main([str(tmp_path / 'nope')])
+    assert f'data_root {tmp_path / "nope"} is not a folder' in \
+        capsys.readouterr().err
+    root = str(tmp_path / 'vimeo')
+    make_vimeo(root, lq_prefix='unused')
+    with pytest.raises(SystemExit):
+        compress_vimeo.main([root, '--lists', 'other.txt'])
+    assert 'clip list' in capsys.readouterr().err
+    os.remove(osp.join(root, 'sequences', '00001', '0002', 'im7.png'))
+    assert compress_vimeo.main([root, '--backend', 'pillow', '--q', '40',
+                                '--workers', '1']) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('compress_vimeo.py: error: clip 00001/0002: '
+                          "missing source frames ['im7.png']")
+    assert 'Traceback' not in err
 
 
 def test_missing_ffmpeg_gives_a_clear_message(tmp_path, monkeypatch, capsys):
@@ -231,6 +261,18 @@ def test_test_tool_and_resume_load_the_checkpoint(trained, tmp_path):
     train_tool.main([DEMO_DNCNN, '--work-dir', work, '--resume',
                      '--cfg-options'] + options + ['train_cfg.max_epochs=2'])
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def test_test_tool_refuses_a_checkpoint_of_another_architecture(trained,
+                                                               tmp_path):
+    options, _, ckpt = trained  # a DnCNN (10 convs) checkpoint
+    off_config = run_real_footage.DEMO_CONFIGS['DnCNN_OFF(3)']
+    with pytest.raises(RuntimeError, match=(
+            f'testing: checkpoint {re.escape(ckpt)} does not hold the '
+            r'weights this model needs \(all of them\); \d+ missing: ')) as err:
+        test_tool.main([off_config, ckpt, '--work-dir', str(tmp_path),
+                        '--cfg-options'] + options)
+    assert 'with another shape' in str(err.value)
 
 
 def test_train_tool_cli_help_runs():

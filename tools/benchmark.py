@@ -25,6 +25,7 @@ from mmengine.config import DictAction
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import off_plugins  # noqa: E402,F401  (first: toolbox compatibility)
+from off_plugins.core import OFFLayer  # noqa: E402
 from off_plugins.analysis.benchmark import (  # noqa: E402
     count_flops, count_parameters, interleaved_times, module_time_share,
     paired_ratios, summarize, synchronizer, tvl1_pair_seconds)
@@ -70,7 +71,40 @@ def parse_args(argv=None):
         parser.error('--repeats must be >= 1 and --warmup >= 0')
     if min(args.shape) < 1:
         parser.error(f'--shape must be positive, got {args.shape}')
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as err:
+        parser.error(f'--device {args.device!r} is not a torch device ({err})')
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        parser.error(f'--device {args.device}: this torch build has no usable '
+                     f'CUDA (torch {torch.__version__}, '
+                     'torch.cuda.is_available() is False); use --device cpu')
     return args
+
+
+def build_models(configs: dict, device: str) -> dict:
+    """``{'off': model, 'base': model}`` from ``configs``, ``{'off': (path,
+    options), 'base': (path, options)}``.
+
+    Raises:
+        SystemExit: one line naming the config that does not load or build,
+            or an OFF_CONFIG without any OFF layer (a baseline config given
+            in its place).
+    """
+    models = {}
+    for key, (path, options) in configs.items():
+        role = 'OFF_CONFIG' if key == 'off' else 'BASE_CONFIG'
+        try:
+            models[key] = build_recognizer(load_config(path, options),
+                                           device)
+        except Exception as err:
+            raise SystemExit(f'benchmark.py: error: {role} {path}: '
+                             f'{type(err).__name__}: {err}') from None
+    if not any(isinstance(m, OFFLayer) for m in models['off'].modules()):
+        raise SystemExit(f'benchmark.py: error: OFF_CONFIG {configs["off"][0]} '
+                         'builds a model without OFF layers; give an OFF '
+                         'config first and its baseline second')
+    return models
 
 
 def fmt_stats(stats, scale=1.0, digits=2):
@@ -93,8 +127,7 @@ def main(argv=None):
     n, s, h, w = args.shape
     configs = dict(off=(args.off_config, args.off_options),
                    base=(args.base_config, args.base_options))
-    models = {k: build_recognizer(load_config(c, o), args.device)
-              for k, (c, o) in configs.items()}
+    models = build_models(configs, args.device)
     # each model its own input channels (RGB 3, flow 10, RGB-diff 12), same data seed
     inputs = {k: clip_batch(args.shape, args.device, channels=input_channels(m))
               for k, m in models.items()}

@@ -14,6 +14,12 @@ files and coefficients. Run from the repository root::
 
 ``--weights`` takes ``name=value`` for every stream, or plain numbers in the
 order of ``--streams`` (as ``report_accuracy.py --coefficients``).
+
+The dumps are loaded without running code (a crafted pickle is refused) and
+matched video by video by name (``filename`` / ``frame_dir``, which the
+shipped configs record). ``--allow-unnamed`` matches dumps that lack names by
+position, as ``report_accuracy.py`` does; that cannot notice two videos of one
+class in a different order.
 """
 import argparse
 import json
@@ -117,6 +123,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='one coefficient per stream (default 1 each)')
     parser.add_argument('--apply-softmax', action='store_true',
                         help='softmax each stream\'s scores before fusing')
+    parser.add_argument('--allow-unnamed', action='store_true',
+                        help='match dumps without video names by position '
+                        '(cannot notice two videos of one class swapped)')
     parser.add_argument('--out', help='also write the rows to this JSON file')
     return parser.parse_args(argv)
 
@@ -130,7 +139,8 @@ def main(argv=None) -> List[dict]:
             args.weights, list(streams)))
         combos = (None if args.combos is None else
                   [combo.split('+') for combo in args.combos])
-        rows = fusion_table(streams, combos, weights, args.apply_softmax)
+        rows = fusion_table(streams, combos, weights, args.apply_softmax,
+                            args.allow_unnamed)
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f'fuse_scores.py: error: {err}') from None
     print(format_table(rows, args.apply_softmax))

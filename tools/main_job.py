@@ -25,8 +25,9 @@ def main():
     parser.add_argument('--data-root', default='data/offmotion')
     args = parser.parse_args()
 
-    from off_plugins.jobs import (last_checkpoint, offmotion_data_options, run,
-                                  test_summary, toolbox_tool)
+    from off_plugins.jobs import (job_config, last_checkpoint,
+                                  offmotion_data_settings, run, test_summary,
+                                  toolbox_tool)
     from off_plugins.toydata import make_motion_dataset
 
     start = time.time()
@@ -36,26 +37,30 @@ def main():
     train, test = toolbox_tool('train.py'), toolbox_tool('test.py')
     wd = osp.join(REPO, args.work_dir)
     tsn_dir, off_dir = osp.join(wd, 'tsn'), osp.join(wd, 'off')
-    data_opts = offmotion_data_options(args.data_root)
+    # Paths reach the tools in job configs: --cfg-options drops spaces.
+    data = offmotion_data_settings(args.data_root)
+    stage1 = job_config(STAGE1, osp.join(wd, 'stage1.py'), data)
     py = sys.executable
     print('[main_job] 2/5 stage 1: TSN', flush=True)
-    run([py, train, STAGE1, '--work-dir', tsn_dir, '--cfg-options'] + data_opts,
+    run([py, train, stage1, '--work-dir', tsn_dir],
         osp.join(wd, 'stage1_train.log'), cwd=REPO)
     ckpt1 = last_checkpoint(tsn_dir)
+    stage2 = job_config(STAGE2, osp.join(wd, 'stage2.py'),
+                        dict(data, load_from=ckpt1))
     print('[main_job] 3/5 stage 2: TSN + OFF (backbone frozen)', flush=True)
-    run([py, train, STAGE2, '--work-dir', off_dir, '--cfg-options',
-         f'load_from={ckpt1}'] + data_opts, osp.join(wd, 'stage2_train.log'), cwd=REPO)
+    run([py, train, stage2, '--work-dir', off_dir],
+        osp.join(wd, 'stage2_train.log'), cwd=REPO)
     ckpt2 = last_checkpoint(off_dir)
 
     rows = []
     for step, (name, cfg, ckpt, d) in enumerate(
-        [('TSN (RGB)', STAGE1, ckpt1, tsn_dir),
-         ('TSN + OFF(RGB)', STAGE2, ckpt2, off_dir)], start=4):
+        [('TSN (RGB)', stage1, ckpt1, tsn_dir),
+         ('TSN + OFF(RGB)', stage2, ckpt2, off_dir)], start=4):
         print(f'[main_job] {step}/5 test {name}', flush=True)
         test_dir = osp.join(d, 'test')
         dump = osp.join(test_dir, 'predictions.pkl')
-        run([py, test, cfg, ckpt, '--work-dir', test_dir, '--dump', dump,
-             '--cfg-options'] + data_opts, osp.join(test_dir + '.log'), cwd=REPO)
+        run([py, test, cfg, ckpt, '--work-dir', test_dir, '--dump', dump],
+            osp.join(test_dir + '.log'), cwd=REPO)
         rows.append((name, test_summary(test_dir, dump)))
 
     print(f'\nOFF main job on {args.data_root} ({rows[0][1]["clips"]} test '

@@ -88,8 +88,9 @@ def main():
         parser.error('--flow-timing-videos must be >= 1')
 
     from off_plugins.analysis.fusion import fusion_table
-    from off_plugins.jobs import (last_checkpoint, offmotion_data_options, run,
-                                  test_summary, toolbox_tool)
+    from off_plugins.jobs import (job_config, last_checkpoint,
+                                  offmotion_data_settings, run, test_summary,
+                                  toolbox_tool)
     from off_plugins.mmaction.flow import extract_flow_list
     from off_plugins.toydata import make_motion_dataset
     from off_plugins.utils import atomic_write_text
@@ -116,18 +117,19 @@ def main():
     py = sys.executable
     ckpts, results, dumps = {}, {}, {}
     for name, (cfg, init, modality) in STREAMS.items():
-        cfg = CONFIGS + cfg
-        opts = offmotion_data_options(data_root, modality)
-        init_opts = [] if init is None else [f'load_from={ckpts[init]}']
+        # Paths reach the tools in job configs: --cfg-options drops spaces.
+        settings = offmotion_data_settings(data_root, modality)
+        if init is not None:
+            settings['load_from'] = ckpts[init]
+        cfg = job_config(CONFIGS + cfg, osp.join(wd, f'{name}.py'), settings)
         model_dir = osp.join(wd, name)
-        run([py, train, cfg, '--work-dir', model_dir, '--cfg-options'] + opts
-            + init_opts, osp.join(wd, f'{name}_train.log'), cwd=REPO)
+        run([py, train, cfg, '--work-dir', model_dir],
+            osp.join(wd, f'{name}_train.log'), cwd=REPO)
         ckpts[name] = last_checkpoint(model_dir)
         test_dir = osp.join(model_dir, 'test')
         dumps[name] = osp.join(test_dir, 'predictions.pkl')
         run([py, test, cfg, ckpts[name], '--work-dir', test_dir, '--dump',
-             dumps[name], '--cfg-options'] + opts,
-            osp.join(wd, f'{name}_test.log'), cwd=REPO)
+             dumps[name]], osp.join(wd, f'{name}_test.log'), cwd=REPO)
         results[name] = test_summary(test_dir, dumps[name])
 
     print('[modalities_job] 4/4 score fusion', flush=True)

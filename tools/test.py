@@ -8,11 +8,15 @@ Several processes: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]``
 (:mod:`off_plugins.dist`).
 
 The shape of mmdet's and mmaction2's ``tools/test.py``; ``--dump`` adds
-mmengine's ``DumpResults`` metric, which pickles the raw predictions.
+mmengine's ``DumpResults`` metric, which pickles the raw predictions. The
+checkpoint must hold every weight of the model (``CheckpointCoverageHook``):
+a checkpoint of another architecture is refused, naming the missing and
+mismatched keys, instead of scoring a partly random network.
 """
 import argparse
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+import off_plugins.hooks  # noqa: F401  (CheckpointCoverageHook)
 from mmengine.config import Config
 
 from off_plugins.cli import (add_common_arguments, build_runner, load_config,
@@ -38,6 +42,9 @@ def build_config(args) -> Config:
     """The config with the command line applied."""
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(h.get('type') == 'CheckpointCoverageHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='CheckpointCoverageHook')]
     if args.dump is not None:
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator

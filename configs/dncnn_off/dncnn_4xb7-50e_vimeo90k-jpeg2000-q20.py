@@ -63,12 +63,16 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=5,
         save_best='PSNR',
         rule='greater',
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='CheckpointCoverageHook')
+]
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -53,8 +53,11 @@ model = dict(
         average_clips='prob'))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=num_segments, **file_client_args),
     dict(
         type='DenseSampleFrames',
         clip_len=1,
@@ -66,9 +69,18 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='ThreeCrop', crop_size=256),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# The inherited train and val pipelines: checked video loading, names kept.
+train_pipeline = _base_.train_pipeline
+val_pipeline = _base_.val_pipeline
+train_pipeline[0].type = 'CheckedDecordInit'
+val_pipeline[0].type = 'CheckedDecordInit'
+train_pipeline[-1].meta_keys = pack_meta_keys
+val_pipeline[-1].meta_keys = pack_meta_keys
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=110, val_begin=1, val_interval=5)
@@ -85,3 +97,15 @@ optim_wrapper = dict(
     _delete_=True,
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     clip_grad=dict(max_norm=20, norm_type=2))
+# A run killed at any moment resumes (--resume) from its last complete checkpoint,
+# with the random state of that moment (off_plugins/hooks.py).
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+# Stage 2 refuses to start unless the frozen stage-1 TSM (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='InputCheckHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]

@@ -38,8 +38,11 @@ model = dict(
         average_clips='prob'))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -47,10 +50,10 @@ train_pipeline = [
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -59,7 +62,7 @@ test_pipeline = [
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
@@ -77,4 +80,13 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=0.003, weight_decay=0.0001),
     clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(
-    checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
+    checkpoint=dict(interval=5, save_best=None, max_keep_ckpts=2))
+# Stage 2 refuses to start unless the frozen stage-1 TSN (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='InputCheckHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]

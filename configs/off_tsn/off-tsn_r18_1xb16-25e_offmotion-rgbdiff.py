@@ -44,4 +44,13 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=0.003, weight_decay=0.0001),
     clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(
-    checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
+    checkpoint=dict(interval=5, save_best=None, max_keep_ckpts=2))
+# Stage 2 refuses to start unless the frozen stage-1 TSN (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='InputCheckHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]

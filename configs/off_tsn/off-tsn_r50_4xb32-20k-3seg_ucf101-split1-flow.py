@@ -74,5 +74,14 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(
     checkpoint=dict(interval=2000, by_epoch=False, max_keep_ckpts=3))
+# Stage 2 refuses to start unless the frozen stage-1 TSN (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='InputCheckHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=128)

@@ -49,8 +49,11 @@ model = dict(
         average_clips='prob'))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -66,10 +69,10 @@ train_pipeline = [
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -79,10 +82,10 @@ val_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -92,7 +95,7 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='TenCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 # 4 GPUs x 32 clips = the paper's batch of 128.
@@ -121,5 +124,14 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(
     checkpoint=dict(interval=2000, by_epoch=False, max_keep_ckpts=3))
+# Stage 2 refuses to start unless the frozen stage-1 TSN (backbone and its
+# classifier) was loaded from a checkpoint that holds it.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='InputCheckHook'),
+    dict(
+        type='CheckpointCoverageHook',
+        required=('backbone.', 'cls_head.fc_cls.'))
+]
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=128)

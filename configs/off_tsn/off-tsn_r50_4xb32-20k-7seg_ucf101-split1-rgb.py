@@ -9,8 +9,11 @@ test_segments = 25
 model = dict(neck=dict(num_segments=num_segments))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -26,10 +29,10 @@ train_pipeline = [
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -39,10 +42,10 @@ val_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -52,7 +55,7 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='TenCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

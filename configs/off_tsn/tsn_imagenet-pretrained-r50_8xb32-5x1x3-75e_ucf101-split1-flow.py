@@ -24,6 +24,9 @@ model = dict(
     data_preprocessor=dict(
         mean=[128.0] * in_channels, std=[128.0] * in_channels))
 
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 # FlowFlip negates flow-x when flipping (MMAction2 1.2.0's Flip mishandles the
 # (H, W, 2) flow frames its RawFrameDecode produces).
 train_pipeline = [
@@ -43,7 +46,7 @@ train_pipeline = [
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
     dict(type='FlowFlip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 val_pipeline = [
     dict(
@@ -56,7 +59,7 @@ val_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
     dict(
@@ -69,7 +72,7 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='TenCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 
 flow_dataset = dict(

@@ -19,6 +19,9 @@ model = dict(
     data_preprocessor=dict(
         mean=[128.0] * in_channels, std=[128.0] * in_channels))
 
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
     dict(
         type='FixedIntervalSampleFrames',
@@ -28,7 +31,7 @@ train_pipeline = [
     dict(type='CheckedRawFrameDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
     dict(
@@ -40,7 +43,7 @@ test_pipeline = [
     dict(type='CheckedRawFrameDecode'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 flow_dataset = dict(
     _delete_=True,

@@ -19,8 +19,11 @@ model = dict(
         mean=[0.0] * in_channels, std=[115.0] * in_channels))
 
 file_client_args = dict(io_backend='disk')
+# Each video's name goes into the test dumps: score fusion matches streams by it.
+pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
+                  'frame_dir')
 train_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -30,10 +33,10 @@ train_pipeline = [
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='RGBDiff'),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 test_pipeline = [
-    dict(type='CheckedDecordInit', **file_client_args),
+    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
     dict(
         type='FixedIntervalSampleFrames',
         num_segments=num_segments,
@@ -44,7 +47,7 @@ test_pipeline = [
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='RGBDiff'),
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -154,9 +154,14 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.00025, momentum=0.9, weight_decay=0.0005))
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=20000),
+    checkpoint=dict(
+        type='AtomicCheckpointHook', by_epoch=False, interval=20000),
     logger=dict(type='LoggerHook', interval=50),
     # tools/test.py --show-dir draws the key frames' boxes
     visualization=dict(type='VideoDetVisualizationHook'))
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=4)
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='CheckpointCoverageHook')
+]

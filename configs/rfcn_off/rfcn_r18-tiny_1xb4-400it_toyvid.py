@@ -97,6 +97,6 @@ optim_wrapper = dict(
     optimizer=dict(lr=0.03, weight_decay=0.0001),
     clip_grad=dict(max_norm=10.0))
 default_hooks = dict(
-    checkpoint=dict(interval=max_iters),
+    checkpoint=dict(interval=100, max_keep_ckpts=2),
     logger=dict(interval=25))
 randomness = dict(seed=0)

@@ -11,21 +11,28 @@ The fusion and the metrics are MMAction2's own, as in its
 ``top_k_accuracy`` and ``mean_class_accuracy``. This module adds what that
 script lacks: named streams, several combinations in one call (one row each,
 with the per-stream rows next to the fused ones), a top-5 that says it is a
-top-C when there are fewer than 5 classes, and checks that the dumps describe
-the same videos in the same order before any score is added up.
+top-C when there are fewer than 5 classes, safe loading (a crafted pickle is
+refused before it runs anything, :mod:`off_plugins.safe_pickle`), and
+alignment by video identity: each dump's videos are matched by name
+(``filename`` or ``frame_dir``, which the shipped configs' ``PackActionInputs``
+keep in the dumps), so streams tested in different orders fuse correctly and
+a dump of other videos is an error, not a silently wrong score. Dumps without
+video names can only be matched by position and label, which cannot notice
+two videos of one class swapped; they are refused unless the caller allows it.
 """
 import math
 import os.path as osp
+import warnings
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine import load
 from scipy.special import softmax
 
 from mmaction.evaluation.functional import (get_weighted_score,
                                             mean_class_accuracy,
                                             top_k_accuracy)
+from off_plugins.safe_pickle import load_prediction_dump
 
 # Metainfo keys that name the video a sample came from, in order of preference.
 ID_KEYS = ('filename', 'frame_dir')
@@ -89,7 +96,7 @@ def load_dump(path: str) -> StreamDump:
     if not osp.isfile(path):
         raise FileNotFoundError(f'score dump {path} does not exist')
     try:
-        samples = load(path)
+        samples = load_prediction_dump(path)
     except Exception as err:
         raise ValueError(f'cannot load score dump {path}: {err}') from err
     if not isinstance(samples, (list, tuple)):
@@ -140,6 +147,90 @@ def video_name(identifier: str) -> str:
     return stem if ext.lower() in VIDEO_EXTENSIONS else name
 
 
+def _select(dump: StreamDump, order: Sequence[int]) -> StreamDump:
+    """``dump`` with its videos taken in ``order``."""
+    index = np.asarray(order, dtype=np.int64)
+    return dump._replace(scores=dump.scores[index], labels=dump.labels[index],
+                         ids=[dump.ids[i] for i in index])
+
+
+def _name_index(name: str, dump: StreamDump) -> Dict[str, int]:
+    """Video name -> position in ``dump``; ValueError on a repeated name."""
+    index: Dict[str, int] = {}
+    for position, identifier in enumerate(dump.ids):
+        key = video_name(identifier)
+        if key in index:
+            raise ValueError(
+                f'stream {name!r} ({dump.path}) holds video {key!r} twice '
+                f'(samples {index[key]} and {position}): cannot match its '
+                'videos to the other streams')
+        index[key] = position
+    return index
+
+
+def align(dumps: Mapping[str, StreamDump],
+          allow_unnamed: bool = False) -> Dict[str, StreamDump]:
+    """Match every dump's videos to the first dump's, by video name.
+
+    Each dump is reordered to the first dump's video order (the video names
+    of :func:`video_name`, so a video file and its rawframe folder match),
+    then :func:`check_aligned` checks counts, classes and that every video
+    has the same ground truth in every stream.
+
+    Args:
+        dumps: stream name -> its loaded dump.
+        allow_unnamed: when one of several dumps carries no video names
+            (a single dump needs none), match by position
+            (with a warning) instead of raising. Position and label cannot
+            tell two videos of one class apart.
+
+    Returns:
+        stream name -> its dump in the first dump's video order.
+
+    Raises:
+        ValueError: ``dumps`` is empty; a dump has no video names (unless
+            ``allow_unnamed``); a name repeats within a dump; the dumps hold
+            different videos (the message names the streams, files and the
+            first videos missing); or :func:`check_aligned` fails.
+    """
+    if not dumps:
+        raise ValueError('need at least one stream to align, got none')
+    unnamed = [f'{name!r} ({dump.path})' for name, dump in dumps.items()
+               if dump.ids is None]
+    if unnamed and len(dumps) > 1:
+        message = (f'stream(s) {", ".join(unnamed)} do not record which video '
+                   'each score belongs to (no filename / frame_dir); add '
+                   "'filename' (videos) or 'frame_dir' (rawframes) to "
+                   "PackActionInputs' meta_keys in the test pipeline and "
+                   'dump again')
+        if not allow_unnamed:
+            raise ValueError(message + ', or allow matching by position '
+                             '(--allow-unnamed), which cannot notice two '
+                             'videos of one class in a different order')
+        warnings.warn(message + '; matching by position and label only')
+        check_aligned(dumps)
+        return dict(dumps)
+    if len(dumps) == 1:
+        return dict(dumps)
+
+    (ref_name, ref), *others = dumps.items()
+    ref_index = _name_index(ref_name, ref)
+    aligned = {ref_name: ref}
+    for name, dump in others:
+        own_index = _name_index(name, dump)
+        missing = [key for key in ref_index if key not in own_index]
+        extra = [key for key in own_index if key not in ref_index]
+        if missing or extra:
+            raise ValueError(
+                f'stream {name!r} ({dump.path}) and stream {ref_name!r} '
+                f'({ref.path}) hold different videos: {len(missing)} only in '
+                f'{ref_name!r} (first: {missing[:3]}), {len(extra)} only in '
+                f'{name!r} (first: {extra[:3]})')
+        aligned[name] = _select(dump, [own_index[key] for key in ref_index])
+    check_aligned(aligned)
+    return aligned
+
+
 def check_aligned(dumps: Mapping[str, StreamDump]) -> None:
     """Check that every dump scores the same videos in the same order.
 
@@ -177,9 +268,10 @@ def check_aligned(dumps: Mapping[str, StreamDump]) -> None:
         differ = np.flatnonzero(dump.labels != ref.labels)
         if differ.size:
             index = int(differ[0])
+            video = '' if ref.ids is None else f' ({ref.ids[index]!r})'
             raise ValueError(f'{pair} have different ground truth at video '
-                             f'{index}: label {dump.labels[index]} and '
-                             f'{ref.labels[index]}')
+                             f'{index}{video}: label {dump.labels[index]} '
+                             f'and {ref.labels[index]}')
 
 
 def fuse(score_list: Sequence[np.ndarray], weights: Sequence[float],
@@ -265,7 +357,8 @@ def _check_combos(combos: Sequence[Sequence[str]],
 def fusion_table(streams: Mapping[str, str],
                  combos: Optional[Sequence[Sequence[str]]] = None,
                  weights: Optional[Mapping[str, float]] = None,
-                 apply_softmax: bool = False) -> List[dict]:
+                 apply_softmax: bool = False,
+                 allow_unnamed: bool = False) -> List[dict]:
     """Accuracy of each stream alone and of each combination of streams.
 
     Every stream used in a combination gets its own row first (in the order
@@ -273,12 +366,14 @@ def fusion_table(streams: Mapping[str, str],
     given, each once (``rgb+flow`` and ``flow+rgb`` are the same fusion).
 
     Args:
-        streams: stream name -> its ``tools/test.py --dump`` pickle. All
-            dumps must pass :func:`check_aligned`.
+        streams: stream name -> its ``tools/test.py --dump`` pickle. The
+            dumps are matched video by video with :func:`align`.
         combos: lists of stream names to fuse; None fuses all streams.
         weights: stream name -> positive coefficient, one for every
             stream; None weighs every stream 1.
         apply_softmax: softmax each stream's scores before fusing.
+        allow_unnamed: match dumps without video names by position (see
+            :func:`align`).
 
     Returns:
         One dict per row: ``combo`` (``'rgb+flow'``), ``streams``,
@@ -309,7 +404,7 @@ def fusion_table(streams: Mapping[str, str],
             ordered.append(combo)
 
     dumps = {name: load_dump(path) for name, path in streams.items()}
-    check_aligned(dumps)
+    dumps = align(dumps, allow_unnamed)
     labels = next(iter(dumps.values())).labels
     rows = []
     for combo in ordered:

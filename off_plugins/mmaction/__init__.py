@@ -3,13 +3,15 @@
 Import through ``custom_imports = dict(imports=['off_plugins.mmaction'])``.
 """
 import off_plugins  # noqa: F401  (compat fixes before mmaction.models)
+from off_plugins import hooks  # noqa: F401  (checkpoint and resume hooks)
 
 from .backbone import CrossModalityResNet
+from .checks import InputCheckHook, check_labels
 from .head import OFFHead
 from .loading import CheckedDecordInit, CheckedRawFrameDecode
 from .modalities import FlowFlip, RGBDiff, rgb_diff_channels
 from .neck import OFFNeck
 from .sampling import FixedIntervalSampleFrames
 
-__all__ = ['CheckedDecordInit', 'CheckedRawFrameDecode', 'CrossModalityResNet',
+__all__ = ['InputCheckHook', 'check_labels', 'CheckedDecordInit', 'CheckedRawFrameDecode', 'CrossModalityResNet',
            'FixedIntervalSampleFrames', 'FlowFlip', 'OFFHead', 'OFFNeck', 'RGBDiff', 'rgb_diff_channels']

@@ -17,9 +17,12 @@ when complete; a rerun skips it without recomputing and removes and redoes any
 ``*.tmp-*`` left by a killed run. A final directory whose files do not match
 its ``flow_meta.json`` (or that has none, e.g. written by another tool) is an
 error naming it, not silently redone: delete it to redo it. Atomicity holds
-against a killed process, not a power loss (files are not fsync'ed). Run one
-extraction per ``out_root`` at a time: a run removes any ``*.tmp-*`` of the
-videos it handles.
+against a killed process, not a power loss (files are not fsync'ed). One
+extraction per ``out_root`` at a time: a run holds an exclusive lock on
+``out_root/.extract_flow.lock`` (``flock``, released by the kernel when the
+process ends, even by SIGKILL), and a second run into the same folder stops
+with an error naming the holder instead of removing the first one's
+``*.tmp-*`` work in progress.
 """
 import glob
 import importlib.util
@@ -31,6 +34,7 @@ import os.path as osp
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
@@ -44,8 +48,37 @@ START_INDEX = 1
 METHODS = ('tvl1', 'farneback')
 META_NAME = 'flow_meta.json'
 TIMING_NAME = 'flow_timing.json'
+LOCK_NAME = '.extract_flow.lock'
 DECODE_BATCH = 32
 PROGRESS_INTERVAL_S = 1.0
+
+
+@contextmanager
+def extraction_lock(out_root: str) -> Iterator[None]:
+    """Hold the exclusive extraction lock of ``out_root`` (created if needed).
+
+    Raises:
+        RuntimeError: another process holds it; the message names the
+            folder and that process's id.
+    """
+    import fcntl
+    os.makedirs(out_root, exist_ok=True)
+    path = osp.join(out_root, LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors='replace').strip()
+            raise RuntimeError(
+                f'{out_root} is being written by another flow extraction '
+                f'(process {holder or "?"} holds {path}); wait for it to '
+                'finish or extract into another folder') from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @lru_cache(maxsize=None)
@@ -361,7 +394,9 @@ def extract_flow_list(list_file: str,
 
     Both files are written atomically after all videos succeeded. Every video
     is checked to exist before any is extracted; the first failing video
-    stops the run (finished videos stay finished).
+    stops the run (finished videos stay finished). The run holds
+    :func:`extraction_lock` of ``out_root``: a second run into the same
+    folder raises ``RuntimeError`` before touching anything.
 
     Args:
         list_file: video list, ``relative/path.mp4 label`` per line.
@@ -405,68 +440,69 @@ def extract_flow_list(list_file: str,
             raise FileNotFoundError(f'{path}: video not found (listed in '
                                     f'{list_file})')
 
-    timing_path = osp.join(out_root, TIMING_NAME)
-    timing = {}
-    if osp.isfile(timing_path):
-        try:
-            with open(timing_path) as f:
-                timing = json.load(f)
-        except ValueError as err:
-            raise ValueError(f'{timing_path}: not valid JSON ({err}); delete '
-                             'it to start a new manifest') from err
+    with extraction_lock(out_root):  # one extraction per folder
+        timing_path = osp.join(out_root, TIMING_NAME)
+        timing = {}
+        if osp.isfile(timing_path):
+            try:
+                with open(timing_path) as f:
+                    timing = json.load(f)
+            except ValueError as err:
+                raise ValueError(f'{timing_path}: not valid JSON ({err}); delete '
+                                 'it to start a new manifest') from err
 
-    metas: Dict[str, dict] = {}
-    jobs = []
-    for rel, name in videos.items():
-        dest = osp.join(out_root, name)
-        remove_stale_tmp(dest)
-        meta = finished_meta(dest, bound, method)
-        if meta is not None:
-            metas[rel] = meta
+        metas: Dict[str, dict] = {}
+        jobs = []
+        for rel, name in videos.items():
+            dest = osp.join(out_root, name)
+            remove_stale_tmp(dest)
+            meta = finished_meta(dest, bound, method)
+            if meta is not None:
+                metas[rel] = meta
+            else:
+                jobs.append((rel, osp.join(video_root, rel), dest, bound, method,
+                             run))
+        total, skipped = len(videos), len(metas)
+
+        def report(computed: int, force: bool = False) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if progress and (force or now - last >= PROGRESS_INTERVAL_S):
+                print(_progress(skipped + computed, total, skipped, computed,
+                                len(jobs), now - start), flush=True)
+                last = now
+
+        last = start
+        report(0, force=True)
+        if workers > 1 and len(jobs) > 1:
+            with multiprocessing.Pool(min(workers, len(jobs)),
+                                      initializer=_init_worker) as pool:
+                for computed, (rel, meta) in enumerate(
+                        pool.imap_unordered(_extract_job, jobs), 1):
+                    metas[rel] = meta
+                    report(computed, force=computed == len(jobs))
         else:
-            jobs.append((rel, osp.join(video_root, rel), dest, bound, method,
-                         run))
-    total, skipped = len(videos), len(metas)
-
-    def report(computed: int, force: bool = False) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        if progress and (force or now - last >= PROGRESS_INTERVAL_S):
-            print(_progress(skipped + computed, total, skipped, computed,
-                            len(jobs), now - start), flush=True)
-            last = now
-
-    last = start
-    report(0, force=True)
-    if workers > 1 and len(jobs) > 1:
-        with multiprocessing.Pool(min(workers, len(jobs)),
-                                  initializer=_init_worker) as pool:
-            for computed, (rel, meta) in enumerate(
-                    pool.imap_unordered(_extract_job, jobs), 1):
+            for computed, job in enumerate(jobs, 1):
+                rel, meta = _extract_job(job)
                 metas[rel] = meta
                 report(computed, force=computed == len(jobs))
-    else:
-        for computed, job in enumerate(jobs, 1):
-            rel, meta = _extract_job(job)
-            metas[rel] = meta
-            report(computed, force=computed == len(jobs))
 
-    for rel, meta in metas.items():
-        timing[rel] = {k: meta.get(k) for k in ('frames', 'flow_frames',
-                                                'seconds', 'run')}
-    os.makedirs(out_root, exist_ok=True)
-    atomic_write_text(timing_path, json.dumps(timing, indent=1) + '\n')
-    if out_list is not None:
-        lines = [f'{videos[rel]} {metas[rel]["flow_frames"]} {label}\n'
-                 for rel, label in entries]
-        atomic_write_text(out_list, ''.join(lines))
+        for rel, meta in metas.items():
+            timing[rel] = {k: meta.get(k) for k in ('frames', 'flow_frames',
+                                                    'seconds', 'run')}
+        os.makedirs(out_root, exist_ok=True)
+        atomic_write_text(timing_path, json.dumps(timing, indent=1) + '\n')
+        if out_list is not None:
+            lines = [f'{videos[rel]} {metas[rel]["flow_frames"]} {label}\n'
+                     for rel, label in entries]
+            atomic_write_text(out_list, ''.join(lines))
 
-    seconds = time.perf_counter() - start
-    computed = len(jobs)
-    summary = dict(videos=total, computed=computed, skipped=skipped,
-                   seconds=round(seconds, 3),
-                   seconds_per_video=round(seconds / computed, 4)
-                   if computed else None)
-    if progress:
-        print(f'[flow] done: {summary}', flush=True)
-    return summary
+        seconds = time.perf_counter() - start
+        computed = len(jobs)
+        summary = dict(videos=total, computed=computed, skipped=skipped,
+                       seconds=round(seconds, 3),
+                       seconds_per_video=round(seconds / computed, 4)
+                       if computed else None)
+        if progress:
+            print(f'[flow] done: {summary}', flush=True)
+        return summary

@@ -1,5 +1,6 @@
 """Video and frame loading whose errors name the video and the frame."""
 import os.path as osp
+import warnings
 
 import mmcv
 import numpy as np
@@ -13,8 +14,30 @@ class CheckedDecordInit(DecordInit):
 
     A missing file raises ``FileNotFoundError`` (as ``DecordInit`` does), an
     undecodable one ``RuntimeError`` and an empty one ``ValueError``, each
-    message starting with the video's path.
+    message starting with the video's path. A video with fewer than
+    ``min_frames`` frames (too short for the sampling: frames would repeat)
+    warns once per video, or raises ``ValueError`` with ``too_short='error'``.
+
+    Args:
+        min_frames: frames the sampling needs without repeating one, e.g.
+            the number of segments; 1 checks only that the video has frames.
+        too_short: ``'warn'`` or ``'error'`` for a video below
+            ``min_frames``.
+        **kwargs: ``DecordInit``'s (``io_backend``, ``num_threads``, ...).
     """
+
+    def __init__(self, *, min_frames: int = 1, too_short: str = 'warn',
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(min_frames, int) or min_frames < 1:
+            raise ValueError(f'min_frames must be a positive int, got '
+                             f'{min_frames!r}')
+        if too_short not in ('warn', 'error'):
+            raise ValueError(f"too_short must be 'warn' or 'error', got "
+                             f'{too_short!r}')
+        self.min_frames = min_frames
+        self.too_short = too_short
+        self._warned = set()  # videos already reported (in this process)
 
     def transform(self, results: dict) -> dict:
         filename = results['filename']
@@ -24,8 +47,18 @@ class CheckedDecordInit(DecordInit):
             raise
         except Exception as err:
             raise RuntimeError(f'{filename}: cannot decode video ({err})') from err
-        if results['total_frames'] < 1:
+        total = results['total_frames']
+        if total < 1:
             raise ValueError(f'{filename}: video has no frames')
+        if total < self.min_frames:
+            message = (f'{filename}: video has {total} frame(s), fewer than '
+                       f'the {self.min_frames} its sampling needs; frames '
+                       'will repeat')
+            if self.too_short == 'error':
+                raise ValueError(message)
+            if filename not in self._warned:
+                self._warned.add(filename)
+                warnings.warn(message)
         return results
 
 

@@ -67,6 +67,7 @@ class OFFNeck(nn.Module):
         super().__init__()
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
+        self.num_classes = num_classes
         self.off_indices = (tuple(range(len(in_channels)))
                             if off_indices is None else tuple(off_indices))
         if len(self.off_indices) != len(in_channels):

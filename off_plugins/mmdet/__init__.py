@@ -4,6 +4,7 @@ Import ``off_plugins`` (done here) before mmdet models; configs load this
 package with ``custom_imports``.
 """
 import off_plugins  # noqa: F401  (toolbox compatibility fixes first)
+from off_plugins import hooks  # noqa: F401  (checkpoint and resume hooks)
 
 from .imagenet_vid import (FixedOffsetRefFrameSample, ImagenetVIDDataset,
                            reference_pair)

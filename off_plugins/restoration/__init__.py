@@ -2,7 +2,10 @@
 
 Registers, in the ``off_plugins`` scope: the models ``DnCNN`` and ``DnCNNOFF``,
 the dataset ``Vimeo90KSeptupletDataset`` and the metric ``RestorationMetric``.
+Importing it also registers the checkpoint and resume hooks of
+:mod:`off_plugins.hooks`.
 """
+from off_plugins import hooks  # noqa: F401
 from .metric import RestorationMetric
 from .models import ArtifactRemover, DnCNN, DnCNNOFF
 from .quality import psnr, ssim, to_uint8_image

@@ -8,6 +8,10 @@ Pillow/OpenJPEG fallback when ``--backend pillow`` (or ``auto`` without
 ffmpeg). Rerunning skips finished clips; no half-written frame is left.
 ``--calibrate N`` instead prints the Pillow dB target that matches FFmpeg's
 mean PSNR on the centre frames of the first N listed clips.
+
+``--q`` takes FFmpeg ``-q:v`` values from 1 to 100 (FFmpeg itself silently
+treats 0 and negative values as no quantisation). A missing folder, list or
+frame ends in one line naming it, not a traceback.
 """
 import argparse
 import os.path as osp
@@ -19,6 +23,8 @@ from PIL import Image
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from off_plugins.restoration.compress import (calibrate_pillow,
                                               compress_dataset, read_clip_list)
+
+Q_RANGE = (1, 100)
 
 
 def parse_args(argv=None):
@@ -39,6 +45,17 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f'--workers must be >= 1, got {args.workers}')
+    low, high = Q_RANGE
+    bad = [q for q in args.q if not low <= q <= high]
+    if bad:
+        parser.error(f'--q takes FFmpeg -q:v values in [{low}, {high}] (the '
+                     f'paper: 20 and 40), got {bad}')
+    if not osp.isdir(args.data_root):
+        parser.error(f'data_root {args.data_root} is not a folder')
+    for name in args.lists:
+        if not osp.isfile(osp.join(args.data_root, name)):
+            parser.error(f'clip list {osp.join(args.data_root, name)} does '
+                         'not exist (see --lists)')
     return args
 
 
@@ -56,14 +73,14 @@ def calibrate(args) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.calibrate:
-        calibrate(args)
-        return 0
     try:
+        if args.calibrate:
+            calibrate(args)
+            return 0
         compress_dataset(args.data_root, args.q, args.lists, args.backend,
                          args.workers, args.gt_prefix, args.out_prefix)
-    except RuntimeError as err:
-        print(f'error: {err}', file=sys.stderr)
+    except (RuntimeError, ValueError, OSError) as err:
+        print(f'compress_vimeo.py: error: {err}', file=sys.stderr)
         return 1
     return 0
 

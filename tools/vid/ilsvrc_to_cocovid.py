@@ -8,6 +8,9 @@ Layout read (the ILSVRC2015 release)::
 
 Each VID snippet becomes a video; each DET image containing one of the 30 VID
 classes becomes a one-frame video. ``file_name`` is relative to ``ROOT/Data``.
+A box reaching outside its image is clipped to it, and an empty or inverted
+box (after clipping) is dropped; each warns naming the file, and the totals
+are printed. The json is written atomically.
 
 Usage::
 
@@ -24,11 +27,15 @@ import json
 import os
 import os.path as osp
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional
 
-from off_plugins.mmdet.vid_classes import SYNSET_TO_CLASS, VID_CLASSES, VID_SYNSETS
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from off_plugins.mmdet.vid_classes import SYNSET_TO_CLASS, VID_CLASSES, VID_SYNSETS  # noqa: E402
+from off_plugins.utils import atomic_write_text  # noqa: E402
 
 CATEGORY_IDS = {synset: i + 1 for i, synset in enumerate(VID_SYNSETS)}
 
@@ -53,7 +60,10 @@ def parse_xml(path: str) -> dict:
 
     Returns:
         ``dict(width, height, objects=[dict(synset, bbox=[x, y, w, h],
-        track_id, occluded, generated)])`` keeping the 30 VID synsets only.
+        track_id, occluded, generated)], clipped, dropped)`` keeping the 30
+        VID synsets only. Boxes are clipped to ``[0, width] x [0, height]``;
+        a box empty or inverted after that is dropped. ``clipped`` and
+        ``dropped`` count them; each warns naming ``path``.
     """
     try:
         root = ET.parse(path).getroot()
@@ -63,7 +73,8 @@ def parse_xml(path: str) -> dict:
     if size is None:
         raise AnnotationError(f'{path}: no <size> element')
     info = dict(width=int(_number(size, 'width', path)),
-                height=int(_number(size, 'height', path)), objects=[])
+                height=int(_number(size, 'height', path)), objects=[],
+                clipped=0, dropped=0)
     for obj in root.iter('object'):
         name = obj.findtext('name')
         if name not in SYNSET_TO_CLASS:
@@ -71,8 +82,21 @@ def parse_xml(path: str) -> dict:
         box = obj.find('bndbox')
         if box is None:
             raise AnnotationError(f'{path}: <object> without <bndbox>')
-        x1, y1 = _number(box, 'xmin', path), _number(box, 'ymin', path)
-        x2, y2 = _number(box, 'xmax', path), _number(box, 'ymax', path)
+        raw = [_number(box, tag, path)
+               for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
+        w, h = info['width'], info['height']
+        x1, y1, x2, y2 = (min(max(v, 0.0), float(limit))
+                          for v, limit in zip(raw, (w, h, w, h)))
+        if x2 <= x1 or y2 <= y1:
+            info['dropped'] += 1
+            warnings.warn(f'{path}: {name} box {raw} (xmin, ymin, xmax, '
+                          f'ymax) is empty or inverted in the {w}x{h} image; '
+                          'dropped')
+            continue
+        if [x1, y1, x2, y2] != raw:
+            info['clipped'] += 1
+            warnings.warn(f'{path}: {name} box {raw} reaches outside the '
+                          f'{w}x{h} image; clipped to {[x1, y1, x2, y2]}')
         track = obj.findtext('trackid')
         info['objects'].append(
             dict(synset=name, bbox=[x1, y1, x2 - x1, y2 - y1],
@@ -179,9 +203,12 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
     if not names:
         raise ValueError(f'no annotation files found for {ann_dir}')
     groups = defaultdict(list)
+    clipped = dropped = 0
     for name in progress(names, 2000, f'reading {split}'):
         xml_path = osp.join(ann_dir, name)
         info = parse_xml(xml_path)
+        clipped += info['clipped']
+        dropped += info['dropped']
         if kind == 'DET' and not info['objects']:
             continue
         file_name = osp.join(split, name[:-len('.xml')] + '.JPEG')
@@ -193,6 +220,10 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
     writer = CocoVidWriter()
     for video in sorted(groups):
         writer.add_video(video, groups[video])
+    if clipped or dropped:
+        print(f'{split}: {clipped} box(es) clipped to their image, {dropped} '
+              'empty or inverted box(es) dropped (each named above)',
+              file=sys.stderr)
     return writer.to_json()
 
 
@@ -209,8 +240,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     coco = convert(args.root, args.split, args.image_list, args.check_images)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(coco, f)
+    atomic_write_text(args.out, json.dumps(coco))
     print(f'{args.out}: {len(coco["videos"])} videos, {len(coco["images"])} '
           f'frames, {len(coco["annotations"])} boxes', file=sys.stderr)
 

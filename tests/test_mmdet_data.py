@@ -396,3 +396,20 @@ def test_mmdet_test_tool_show_dir_draws_video_detections(toy_root, tmp_path):
     assert len({osp.basename(osp.dirname(p)) for p in pngs}) == 2
     img = cv2.imread(pngs[0])
     assert img.shape == (toy.FRAME_SIZE, 2 * toy.FRAME_SIZE, 3)  # ground truth | predictions
+
+
+def test_stage2_detector_refuses_an_unloaded_frozen_backbone(toy_root, tmp_path):
+    """A two-stage toy config trains on a frozen backbone: no load_from, no start."""
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'rfcn_off',
+                                   'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.train_dataloader.dataset.data_root = toy_root + '/'
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(RuntimeError, match=r'no checkpoint was loaded: set load_from'):
+        runner.train()
+    assert not glob.glob(str(tmp_path / '*.pth'))

@@ -9,6 +9,11 @@ _base_ = './rfcn_r18-tiny_1xb4-400it_toyvid.py'
 
 model = dict(backbone=dict(frozen_stages=4, norm_eval=True))
 load_from = None  # the stage-1 checkpoint, given on the command line
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    # the backbone is frozen: refuse to start unless load_from loaded it
+    dict(type='CheckpointCoverageHook', required=('backbone.', ))
+]
 
 max_iters = 400
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

@@ -23,7 +23,7 @@ from test_restoration_helpers import make_vimeo
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 CONFIG = osp.join(REPO, 'configs', 'dncnn_off', 'demo',
-                  'dncnn-d10c32_1xb8-48px_real-footage-jpeg2000.py')
+                  'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py')
 EPOCHS = 3
 
 

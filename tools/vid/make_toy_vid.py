@@ -25,6 +25,8 @@ import cv2
 import numpy as np
 from skimage import data as skdata
 
+from off_plugins.utils import atomic_write_text
+
 CLASSES = ('cat', 'cup', 'patch')
 FRAME_SIZE = 128
 # val: the set the demo recipe was chosen on; test: held out, reported by
@@ -127,8 +129,9 @@ def generate_split(out_dir: str, split: str, videos: int, frames: int, seed: int
         print(f'{split}: video {v + 1}/{videos}', file=sys.stderr, flush=True)
     ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
     os.makedirs(osp.dirname(ann_file), exist_ok=True)
-    with open(ann_file, 'w') as f:
-        json.dump(coco, f)
+    # written last and atomically: a killed run leaves no annotation file
+    # that lists frames which were not written
+    atomic_write_text(ann_file, json.dumps(coco))
     return ann_file
 
 

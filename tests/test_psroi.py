@@ -166,3 +166,23 @@ def test_module_rejects_bad_mode_and_sampling():
     with pytest.raises(ValueError, match='sampling_ratio must be an int >= 1'):
         psroi_align(torch.zeros(1, 9, 4, 4), torch.zeros(1, 5), 3, 1.0,
                     sampling_ratio=0)
+
+
+@pytest.mark.parametrize('op', [psroi_pool, psroi_align], ids=['pool', 'align'])
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_half_precision_maps_keep_float32_bins(op, dtype):
+    """Under autocast the score maps arrive in half precision; RoI corners
+    like 301 px must not round to 300 (bfloat16) nor the bin sums lose the
+    integral image's precision: only the output takes the maps' dtype."""
+    gen = torch.Generator().manual_seed(0)
+    k = 3
+    x = torch.randn(1, 2 * k * k, 40, 64, generator=gen)
+    rois = torch.tensor([[0., 301., 257., 509., 389.],
+                         [0., 3., 5., 17., 9.],
+                         [0., 611., 13., 1013., 601.]])
+    ref = op(x, rois, k, 1 / 16)
+    out = op(x.to(dtype), rois, k, 1 / 16)
+    assert out.dtype == dtype
+    err = (out.float() - ref).abs().max().item()
+    # the maps' own rounding (bf16: 2**-8 relative), nothing more
+    assert err < 0.02, err

@@ -52,6 +52,16 @@ def _cell_channels(rois: torch.Tensor, channels: int, k: int,
     return batch[:, None, None, None] + local  # (R, C, k, k)
 
 
+def _accumulation_dtype(x: torch.Tensor) -> torch.dtype:
+    """float32 for half-precision maps (float64 stays float64).
+
+    RoI coordinates and bin sums in float16/bfloat16 shift bins (bfloat16
+    holds only multiples of 2 above 256) and lose the integral image's
+    precision, so both run in float32 and only the output takes ``x``'s dtype.
+    """
+    return torch.promote_types(x.dtype, torch.float32)
+
+
 def psroi_pool(x: torch.Tensor, rois: torch.Tensor, output_size: int,
                spatial_scale: float) -> torch.Tensor:
     """Position-sensitive RoI average pooling over integer bins (R-FCN).
@@ -73,19 +83,20 @@ def psroi_pool(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     """
     channels, k = check_psroi_inputs(x, rois, output_size, spatial_scale)
     _, in_channels, h, w = x.shape
-    coords = rois[:, 1:].detach().to(x.dtype).round()
+    acc = _accumulation_dtype(x)
+    coords = rois[:, 1:].detach().to(acc).round()
     x1, y1 = coords[:, 0] * spatial_scale, coords[:, 1] * spatial_scale
     x2 = (coords[:, 2] + 1) * spatial_scale
     y2 = (coords[:, 3] + 1) * spatial_scale
     bin_w = (x2 - x1).clamp(min=0.1) / k  # (R,)
     bin_h = (y2 - y1).clamp(min=0.1) / k
-    cells = torch.arange(k, device=x.device, dtype=x.dtype)
+    cells = torch.arange(k, device=x.device, dtype=acc)
     hs = (y1[:, None] + cells * bin_h[:, None]).floor().clamp(0, h).long()  # (R, k)
     he = (y1[:, None] + (cells + 1) * bin_h[:, None]).ceil().clamp(0, h).long()
     ws = (x1[:, None] + cells * bin_w[:, None]).floor().clamp(0, w).long()
     we = (x1[:, None] + (cells + 1) * bin_w[:, None]).ceil().clamp(0, w).long()
 
-    integral = F.pad(x, (1, 0, 1, 0)).cumsum(2).cumsum(3).reshape(-1)
+    integral = F.pad(x.to(acc), (1, 0, 1, 0)).cumsum(2).cumsum(3).reshape(-1)
     plane = _cell_channels(rois, channels, k, in_channels) * ((h + 1) * (w + 1))
 
     def corner(rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
@@ -94,8 +105,9 @@ def psroi_pool(x: torch.Tensor, rois: torch.Tensor, output_size: int,
 
     total = corner(he, we) - corner(hs, we) - corner(he, ws) + corner(hs, ws)
     area = (he - hs)[:, :, None] * (we - ws)[:, None, :]  # (R, k, k)
-    area = area[:, None].to(x.dtype)  # (R, 1, k, k)
-    return torch.where(area > 0, total / area.clamp(min=1), total.new_zeros(()))
+    area = area[:, None].to(acc)  # (R, 1, k, k)
+    out = torch.where(area > 0, total / area.clamp(min=1), total.new_zeros(()))
+    return out.to(x.dtype)
 
 
 def _bilinear_axis(pos: torch.Tensor, size: int):
@@ -145,13 +157,14 @@ def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     _, in_channels, h, w = x.shape
     s = sampling_ratio
     offset = 0.5 if aligned else 0.0
-    coords = rois[:, 1:].detach().to(x.dtype) * spatial_scale - offset
+    acc = _accumulation_dtype(x)
+    coords = rois[:, 1:].detach().to(acc) * spatial_scale - offset
     x1, y1, x2, y2 = coords.unbind(1)
     roi_w, roi_h = x2 - x1, y2 - y1
     if not aligned:
         roi_w, roi_h = roi_w.clamp(min=1), roi_h.clamp(min=1)
-    cells = torch.arange(k, device=x.device, dtype=x.dtype)
-    steps = (torch.arange(s, device=x.device, dtype=x.dtype) + 0.5) / s
+    cells = torch.arange(k, device=x.device, dtype=acc)
+    steps = (torch.arange(s, device=x.device, dtype=acc) + 0.5) / s
     grid = cells[:, None] + steps[None, :]  # (k, s), in cell units
     ys = y1[:, None, None] + grid * (roi_h / k)[:, None, None]  # (R, k, s)
     xs = x1[:, None, None] + grid * (roi_w / k)[:, None, None]  # (R, k, s)
@@ -172,8 +185,8 @@ def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     for yi, wy in ((y_lo, wy_lo), (y_hi, wy_hi)):
         for xi, wx in ((x_lo, wx_lo), (x_hi, wx_hi)):
             value = flat[plane + rows(yi) * w + cols(xi)]  # (R, C, k, k, s, s)
-            out = out + value * rows(wy) * cols(wx)
-    return out.mean(dim=(4, 5))  # (R, C, k, k)
+            out = out + value.to(acc) * rows(wy) * cols(wx)
+    return out.mean(dim=(4, 5)).to(x.dtype)  # (R, C, k, k)
 
 
 def vote(cells: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,12 @@
   safe loading (``weights_only=True``, the default since torch 2.6) rejects.
   They are allow-listed with ``torch.serialization.add_safe_globals``; safe
   loading itself stays on.
+* mmaction2 1.2.0 imports its VindLU models whenever ``transformers>=4.28``
+  is installed, and VindLU imports names that transformers 5 removed
+  (``apply_chunking_to_forward``), so ``import mmaction.models`` fails beside
+  transformers 5. There, and only there, mmaction's ``WITH_MULTIMODAL`` flag
+  is cleared before ``mmaction.models`` is imported: VindLU registers as
+  mmaction's own placeholders and every other model imports.
 
 Nothing here imports a toolbox that is not installed.
 """
@@ -109,5 +115,31 @@ def allow_mmengine_checkpoints() -> bool:
     return True
 
 
+def _major_version(distribution: str):
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return int(version(distribution).split('.')[0])
+    except (PackageNotFoundError, ValueError):
+        return None
+
+
+def patch_mmaction_multimodal() -> bool:
+    """Keep ``mmaction.models`` importable beside transformers 5.
+
+    Returns True when mmaction's ``WITH_MULTIMODAL`` flag was cleared
+    (mmaction and transformers >= 5 installed, ``mmaction.models`` not yet
+    imported).
+    """
+    if 'mmaction.models' in sys.modules or not _module_exists('mmaction'):
+        return False
+    major = _major_version('transformers')
+    if major is None or major < 5:
+        return False
+    import mmaction.utils.dependency as dependency
+    dependency.WITH_MULTIMODAL = False
+    return True
+
+
 patch_mmaction_drn()
+patch_mmaction_multimodal()
 allow_mmengine_checkpoints()

@@ -27,6 +27,19 @@ AMP_DTYPES = [pytest.param(torch.bfloat16, id='bf16'),
 CUDA = torch.device('cuda') if HAS_CUDA else None
 
 
+@pytest.fixture(autouse=True)
+def exact_float32():
+    """CUDA convolutions and matmuls in true float32, not TF32 (PyTorch lets
+    cuDNN use TF32 by default, about 1e-3 off), so CUDA must match the CPU."""
+    saved = (torch.backends.cudnn.allow_tf32,
+             torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    yield
+    (torch.backends.cudnn.allow_tf32,
+     torch.backends.cuda.matmul.allow_tf32) = saved
+
+
 def mmcv_cuda_ops_reason():
     """Why mmcv's compiled CUDA ops are unusable here, or '' when they work."""
     if importlib.util.find_spec('mmdet') is None:

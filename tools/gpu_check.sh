@@ -83,7 +83,7 @@ TSN_OFF=configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-rgb.py
 TSN=configs/off_tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-75e_ucf101-split1-rgb.py
 TSM_OFF=configs/off_tsm/off-tsm_imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py
 TSM=mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py
-BENCH=(--shape 8 8 224 224 --device cuda --amp --warmup 5 --repeats 30)
+BENCH=(--shape 8 8 224 224 --device cuda --amp --warmup 3 --repeats 20)
 step bench-tsn 240 "$PY" tools/benchmark.py "$TSN_OFF" "$TSN" "${BENCH[@]}" \
     --off-options model.neck.test_num_segments=8 --min-throughput-ratio 0.8 \
     --max-flops-ratio 1.35 --json "$OUT_DIR/bench_tsn_amp.json"
@@ -93,7 +93,7 @@ step bench-tsn-cl 240 "$PY" tools/benchmark.py "$TSN_OFF" "$TSN" "${BENCH[@]}" \
 step bench-tsm 240 "$PY" tools/benchmark.py "$TSM_OFF" "$TSM" "${BENCH[@]}" \
     --json "$OUT_DIR/bench_tsm_amp.json"
 
-step main-job 300 "$PY" tools/main_job.py --work-dir work_dirs/gpu_main_job \
+step main-job 200 "$PY" tools/main_job.py --work-dir work_dirs/gpu_main_job \
     --data-root data/offmotion
 tar czf "$OUT_DIR/main_job_logs.tgz" --exclude='*.pth' -C work_dirs gpu_main_job 2>/dev/null
 grep -h 'Epoch(train)' work_dirs/gpu_main_job/stage2_train.log 2>/dev/null | tail -2

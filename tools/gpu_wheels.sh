@@ -21,6 +21,6 @@ python -m pip download --disable-pip-version-check --no-deps --only-binary=:all:
     --platform manylinux1_x86_64 -d "$DEST" \
     mmengine==0.10.7 mmcv-lite==2.1.0 mmaction2==1.2.0 decord==0.6.0 \
     'setuptools>=77.0.3,<81' addict yapf termcolor platformdirs \
-    importlib_metadata zipp
+    'importlib_metadata<9' zipp
 ls -1 "$DEST"
 du -sh "$DEST"

@@ -198,3 +198,17 @@ def test_stage_two_keeps_backbone_bit_identical():
         assert torch.equal(before[k], after[k]), k
     trained = [k for k in before if k.startswith('neck.') and k.endswith('weight')]
     assert any(not torch.equal(before[k], after[k]) for k in trained)
+
+
+def test_head_loss_and_scores_in_float32_under_bfloat16():
+    """``--amp`` with bfloat16: MMAction2's loss_by_feat computes top-k
+    accuracy in numpy, which has no bfloat16; the head hands it float32."""
+    _, model = build(osp.join(
+        REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'))
+    head = model.cls_head.to(torch.bfloat16)
+    feats = torch.randn(3, head.in_channels + head.off_channels, 1, 1,
+                        dtype=torch.bfloat16)
+    losses = head.loss(feats, samples([0, 1, 2]))
+    assert losses['loss_cls'].dtype == torch.float32
+    preds = head.eval().predict(feats, samples([0, 1, 2]))
+    assert preds[0].pred_score.dtype == torch.float32

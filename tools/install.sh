@@ -2,8 +2,15 @@
 # Install off_plugins and its pinned toolbox stack into the active Python.
 #
 #   bash tools/install.sh            # CPU torch 2.13.0 (the default)
-#   TORCH_SPEC="torch==2.4.1" TORCH_INDEX_URL=https://download.pytorch.org/whl/cu121 \
-#   FORCE_CUDA=1 bash tools/install.sh    # a CUDA torch on a GPU machine
+#
+#   # GPU: torch 2.1 + CUDA 12.1, OpenMMLab's prebuilt mmcv 2.1.0 wheel
+#   TORCH_SPEC="torch==2.1.2" TORCH_INDEX_URL=https://download.pytorch.org/whl/cu121 \
+#   NUMPY_SPEC="numpy<2" \
+#   MMCV_FIND_LINKS=https://download.openmmlab.com/mmcv/dist/cu121/torch2.1/index.html \
+#   bash tools/install.sh
+#
+#   # GPU, any other CUDA torch: mmcv's CUDA ops built from source
+#   TORCH_SPEC=... TORCH_INDEX_URL=... FORCE_CUDA=1 bash tools/install.sh
 #
 # Safe to run again: finished steps are skipped or resolve in seconds (pip keeps
 # the mmcv wheel it built in its cache).
@@ -11,6 +18,8 @@ set -euo pipefail
 
 PY=${PYTHON:-python}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+# torch wheels built against numpy 1.x (torch < 2.3) need NUMPY_SPEC="numpy<2"
+NUMPY_SPEC=${NUMPY_SPEC:-numpy}
 # torch 2.13 needs setuptools>=77.0.3; mmcv's setup.py and mmengine's
 # `mmaction::` base configs need pkg_resources, gone in setuptools 81.
 SETUPTOOLS='setuptools>=77.0.3,<81'
@@ -24,18 +33,21 @@ if [ -n "${TORCH_INDEX_URL:-}" ]; then
 else
     "${PIP[@]}" "$TORCH_SPEC"
 fi
-"${PIP[@]}" "$SETUPTOOLS" wheel ninja numpy
+"${PIP[@]}" "$SETUPTOOLS" wheel ninja "$NUMPY_SPEC"
 
 step "mmcv 2.1.0 with compiled ops (built from source; ~7 min the first time)"
 if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
     echo "mmcv 2.1.0 with ops already installed"
+elif [ -n "${MMCV_FIND_LINKS:-}" ]; then
+    # a prebuilt wheel only: fail rather than silently compile without CUDA
+    "${PIP[@]}" mmcv==2.1.0 --only-binary=mmcv -f "$MMCV_FIND_LINKS"
 else
     MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} MAX_JOBS=${MAX_JOBS:-2} \
         "${PIP[@]}" --no-build-isolation mmcv==2.1.0 "$SETUPTOOLS"
 fi
 
 step "OpenMMLab toolboxes, video/image I/O and test dependencies"
-"${PIP[@]}" "$SETUPTOOLS" mmengine==0.10.7 mmdet==3.3.0 mmaction2==1.2.0 \
+"${PIP[@]}" "$SETUPTOOLS" "$NUMPY_SPEC" mmengine==0.10.7 mmdet==3.3.0 mmaction2==1.2.0 \
     importlib_metadata decord==0.6.0 pycocotools scipy pytest scikit-video \
     scikit-image
 

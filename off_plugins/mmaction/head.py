@@ -86,7 +86,9 @@ class OFFHead(BaseHead):
 
     def loss(self, feats: torch.Tensor, data_samples: SampleList,
              **kwargs) -> Dict:
-        base, off = self(feats)
+        # Scores in float32: under bfloat16 autocast, MMAction2's loss_by_feat
+        # would hand bfloat16 to numpy (top-k accuracy), which has no such type.
+        base, off = (s.float() for s in self(feats))
         losses = self.loss_by_feat(off, data_samples)
         if not self.freeze_base_cls:
             base_losses = self.loss_by_feat(base, data_samples)
@@ -95,4 +97,5 @@ class OFFHead(BaseHead):
 
     def predict(self, feats: torch.Tensor, data_samples: SampleList,
                 **kwargs) -> SampleList:
-        return self.predict_by_feat(self.fuse(*self(feats)), data_samples)
+        return self.predict_by_feat(
+            self.fuse(*(s.float() for s in self(feats))), data_samples)

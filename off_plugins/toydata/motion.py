@@ -8,11 +8,20 @@ carries no information about the class: only the change between frames does.
 
 The videos are written as MPEG-4 ``.mp4`` files (OpenCV's ``mp4v`` codec) and
 listed in MMAction2's ``VideoDataset`` format (``relative/path.mp4 label``).
+
+The set above is the ``'bars'`` variant, the one the main job's recipe was
+chosen on. :class:`MotionSpec` makes the generator a family: objects and
+backgrounds cut from scikit-image's real photographs, object shape and size,
+speed range, sensor noise, clip length, frame size, wrapping or bouncing at
+the borders, and the motion classes. :data:`VARIANTS` names the shipped
+members; ``'holdout'`` is kept for the final evaluation only (its photographs
+are used by no other variant).
 """
+import dataclasses
 import json
 import os
 import os.path as osp
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -32,6 +41,86 @@ MOTION_CLASSES = {
     'rotate_ccw': (0, 0, 8),
 }
 FORMAT_VERSION = 2
+# Every motion a variant may use: (dx, dy, degrees) per frame at speed 1.
+ALL_MOTIONS = dict(
+    MOTION_CLASSES,
+    right=(2, 0, 0), left=(-2, 0, 0), up_slow=(0, -1, 0), down_slow=(0, 1, 0),
+    up_right=(1.5, -1.5, 0), down_left=(-1.5, 1.5, 0),
+    rotate_cw_slow=(0, 0, -4), rotate_ccw_slow=(0, 0, 4))
+# scikit-image sample images shipped inside its wheel (no download).
+TUNING_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket',
+                 'immunohistochemistry')
+HOLDOUT_PHOTOS = ('brick', 'grass', 'gravel', 'camera', 'moon', 'coins')
+
+
+@dataclasses.dataclass(frozen=True)
+class MotionSpec:
+    """One member of the motion-benchmark family.
+
+    Args:
+        classes: motion names from :data:`ALL_MOTIONS`, in label order.
+        photos: scikit-image sample images that objects and backgrounds are
+            cut from; empty for smooth random textures (the ``'bars'`` look).
+        shape: ``'bar'``, ``'disc'`` or ``'square'``.
+        object_size: range of the object's side as a fraction of the frame.
+        speed: range of a per-video factor on the class's motion.
+        noise: std of Gaussian sensor noise added to every frame (0-255).
+        num_frames: frames per video.
+        size: frame side in pixels.
+        border: ``'wrap'`` (leave one side, enter the other) or ``'bounce'``
+            (reflect off the edges; start positions are drawn so that a path
+            that fits inside the frame stays inside, so its direction holds).
+    """
+    classes: Tuple[str, ...] = tuple(MOTION_CLASSES)
+    photos: Tuple[str, ...] = ()
+    shape: str = 'bar'
+    object_size: Tuple[float, float] = (1 / 3, 1 / 2)
+    speed: Tuple[float, float] = (1.0, 1.0)
+    noise: float = 0.0
+    num_frames: int = 48
+    size: int = 64
+    border: str = 'wrap'
+
+    def __post_init__(self):
+        unknown = [c for c in self.classes if c not in ALL_MOTIONS]
+        if unknown or len(self.classes) < 2:
+            raise ValueError(f'classes must name >= 2 of {sorted(ALL_MOTIONS)}, '
+                             f'got {self.classes}')
+        if self.shape not in ('bar', 'disc', 'square'):
+            raise ValueError(f"shape must be 'bar', 'disc' or 'square', got {self.shape!r}")
+        if self.border not in ('wrap', 'bounce'):
+            raise ValueError(f"border must be 'wrap' or 'bounce', got {self.border!r}")
+        lo, hi = self.object_size
+        if not 0 < lo <= hi < 1:
+            raise ValueError(f'object_size must satisfy 0 < lo <= hi < 1, got {self.object_size}')
+        if not 0 < self.speed[0] <= self.speed[1]:
+            raise ValueError(f'speed must be a positive range, got {self.speed}')
+        if self.noise < 0 or self.num_frames < 8 or self.size < 16:
+            raise ValueError('noise must be >= 0, num_frames >= 8, size >= 16')
+
+
+VARIANTS: Dict[str, MotionSpec] = {
+    # the set the main job's recipe was chosen on (render_video)
+    'bars': MotionSpec(),
+    # real photographs, 6 classes, square patches, varied speed, noise, 80 px
+    'photo-objects': MotionSpec(
+        classes=('right', 'left', 'up', 'down', 'rotate_cw', 'rotate_ccw'),
+        photos=TUNING_PHOTOS, shape='square', object_size=(0.25, 0.4),
+        speed=(0.6, 1.4), noise=6.0, num_frames=40, size=80),
+    # small discs bouncing in a 96 px frame, diagonal classes, more noise
+    'bounce-small': MotionSpec(
+        classes=('right_slow', 'right_fast', 'left_slow', 'left_fast', 'up',
+                 'down', 'up_right', 'down_left'),
+        photos=TUNING_PHOTOS, shape='disc', object_size=(0.15, 0.25),
+        speed=(0.8, 1.2), noise=10.0, num_frames=32, size=96, border='bounce'),
+    # held out until the recipe is fixed: other photographs, longer clips
+    'holdout': MotionSpec(
+        classes=('right_slow', 'right_fast', 'left_slow', 'left_fast',
+                 'up_slow', 'down_slow', 'rotate_cw_slow', 'rotate_ccw_slow'),
+        photos=HOLDOUT_PHOTOS, shape='bar', object_size=(0.3, 0.45),
+        speed=(0.7, 1.3), noise=4.0, num_frames=56, size=72),
+}
+_PHOTO_CACHE: Dict[str, np.ndarray] = {}
 
 
 def _texture(rng: np.random.Generator, shape, scale: int, lo: float,
@@ -78,6 +167,110 @@ def render_video(label: int, rng: np.random.Generator, size: int = 64,
     return frames
 
 
+def _photo(name: str) -> np.ndarray:
+    """A scikit-image sample image as float32 BGR in [0, 255]."""
+    if name not in _PHOTO_CACHE:
+        import skimage.data
+        img = np.asarray(getattr(skimage.data, name)(), np.float32)
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        img = img[..., :3]
+        if img.max() <= 1.0:
+            img = img * 255.0
+        _PHOTO_CACHE[name] = np.ascontiguousarray(img[..., ::-1])
+    return _PHOTO_CACHE[name]
+
+
+def _photo_patch(rng: np.random.Generator, photos, side: int) -> np.ndarray:
+    """A random square crop (a quarter to all of the shorter side) of a
+    random photograph, resized to ``side``."""
+    img = _photo(photos[int(rng.integers(len(photos)))])
+    h, w = img.shape[:2]
+    crop = int(rng.integers(min(h, w) // 4, min(h, w) + 1))
+    y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+    patch = cv2.resize(img[y:y + crop, x:x + crop], (side, side),
+                       interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.5:
+        patch = patch[:, ::-1]
+    return patch
+
+
+def _shape_mask(shape: str, side: int, rng: np.random.Generator) -> np.ndarray:
+    mask = np.zeros((side, side), np.float32)
+    c = side // 2
+    if shape == 'bar':
+        width = max(1, int(side * rng.uniform(0.2, 0.35)))
+        mask[c - width // 2:c + width // 2 + 1, :] = 1.0
+    elif shape == 'disc':
+        cv2.circle(mask, (c, c), c, 1.0, -1)
+    else:  # a square that still fits its box when rotated
+        half = max(1, int(c / np.sqrt(2)))
+        mask[c - half:c + half + 1, c - half:c + half + 1] = 1.0
+    return mask
+
+
+def _bounce(start: float, velocity: float, t: int, span: float) -> float:
+    """Position after ``t`` frames in ``[0, span]`` reflecting off both ends."""
+    if span <= 0:
+        return 0.0
+    pos = (start + velocity * t) % (2 * span)
+    return pos if pos <= span else 2 * span - pos
+
+
+def render_spec_video(label: int, rng: np.random.Generator,
+                      spec: MotionSpec) -> np.ndarray:
+    """Render one video of class ``label`` of a :class:`MotionSpec` variant.
+
+    Returns:
+        (spec.num_frames, spec.size, spec.size, 3) uint8 frames, BGR.
+    """
+    size, n = spec.size, spec.num_frames
+    dx, dy, dtheta = ALL_MOTIONS[spec.classes[label]]
+    factor = rng.uniform(*spec.speed)
+    dx, dy, dtheta = dx * factor, dy * factor, dtheta * factor
+    side = int(size * rng.uniform(*spec.object_size)) // 2 * 2 + 1
+    if spec.photos:
+        background = 0.6 * _photo_patch(rng, spec.photos, size)
+        obj = 0.4 * 255 + 0.6 * _photo_patch(rng, spec.photos, side)
+    else:
+        background = _texture(rng, (size, size), int(rng.integers(4, 12)), 0, 110)
+        obj = _texture(rng, (side, side), int(rng.integers(2, 5)), 150, 255)
+    mask = _shape_mask(spec.shape, side, rng)
+    c = side // 2
+    theta0 = rng.uniform(0, 360)
+    span = size - side
+    if spec.border == 'bounce':
+        # a start from which the whole path stays inside, where one exists
+        starts = []
+        for v in (dx, dy):
+            travel = v * (n - 1)
+            lo, hi = max(0.0, -travel), min(span, span - travel)
+            starts.append(rng.uniform(lo, hi) if lo <= hi else rng.uniform(0, span))
+        x0, y0 = starts
+    else:
+        x0, y0 = rng.uniform(0, size, 2)
+    frames = np.empty((n, size, size, 3), np.uint8)
+    for t in range(n):
+        rot = cv2.getRotationMatrix2D((c, c), theta0 + dtheta * t, 1.0)
+        alpha_obj = cv2.warpAffine(mask, rot, (side, side), flags=cv2.INTER_LINEAR)
+        layer = np.zeros((size, size, 3), np.float32)
+        alpha = np.zeros((size, size), np.float32)
+        layer[:side, :side] = obj
+        alpha[:side, :side] = alpha_obj
+        if spec.border == 'bounce':
+            shift = (int(round(_bounce(y0, dy, t, span))),
+                     int(round(_bounce(x0, dx, t, span))))
+        else:
+            shift = (int(y0 + dy * t) % size, int(x0 + dx * t) % size)
+        layer = np.roll(layer, shift, axis=(0, 1))
+        alpha = np.roll(alpha, shift, axis=(0, 1))[..., None]
+        frame = alpha * layer + (1 - alpha) * background
+        if spec.noise:
+            frame = frame + rng.normal(0, spec.noise, frame.shape)
+        frames[t] = np.clip(frame, 0, 255).astype(np.uint8)
+    return frames
+
+
 def write_mp4(path: str, frames: np.ndarray, fps: int = 12) -> None:
     """Write BGR frames to ``path`` atomically (a temporary file, then rename)."""
     tmp = f'{path}.tmp.mp4'
@@ -96,7 +289,8 @@ def make_motion_dataset(root: str,
                         size: int = 64,
                         num_frames: int = 48,
                         seed: int = 0,
-                        log: Callable[[str], None] = print) -> Dict:
+                        log: Callable[[str], None] = print,
+                        variant: Optional[str] = None) -> Dict:
     """Generate the dataset under ``root`` unless the same one is there.
 
     Layout::
@@ -112,14 +306,27 @@ def make_motion_dataset(root: str,
         num_frames: frames per video.
         seed: base seed; video i of split s uses its own derived generator.
         log: progress printer.
+        variant: a name of :data:`VARIANTS` other than ``'bars'``: its
+            :class:`MotionSpec` sets the classes, frame size and clip length
+            (``size`` and ``num_frames`` are ignored). None or ``'bars'``: the
+            main job's set.
 
     Returns:
         The manifest: parameters, classes and per-split counts.
     """
     videos_per_class = videos_per_class or {'train': 24, 'val': 8}
+    if variant is not None and variant not in VARIANTS:
+        raise ValueError(f'unknown variant {variant!r}; choose from {sorted(VARIANTS)}')
+    spec = None if variant in (None, 'bars') else VARIANTS[variant]
+    classes = list(MOTION_CLASSES) if spec is None else list(spec.classes)
+    if spec is not None:
+        size, num_frames = spec.size, spec.num_frames
     manifest = dict(
         version=FORMAT_VERSION, size=size, num_frames=num_frames, seed=seed,
-        videos_per_class=videos_per_class, classes=list(MOTION_CLASSES))
+        videos_per_class=videos_per_class, classes=classes)
+    if spec is not None:
+        manifest.update(variant=variant, spec=dataclasses.asdict(spec))
+        manifest = json.loads(json.dumps(manifest))  # tuples as lists
     manifest_path = osp.join(root, 'manifest.json')
     if osp.exists(manifest_path):
         with open(manifest_path) as f:
@@ -130,13 +337,14 @@ def make_motion_dataset(root: str,
         out_dir = osp.join(root, 'videos', split)
         os.makedirs(out_dir, exist_ok=True)
         lines = []
-        total = per_class * len(MOTION_CLASSES)
+        total = per_class * len(classes)
         for i in range(total):
-            label, index = i % len(MOTION_CLASSES), i // len(MOTION_CLASSES)
-            name = f'{list(MOTION_CLASSES)[label]}_{index:03d}.mp4'
+            label, index = i % len(classes), i // len(classes)
+            name = f'{classes[label]}_{index:03d}.mp4'
             rng = np.random.default_rng([seed, split_id, i])
-            write_mp4(osp.join(out_dir, name),
-                      render_video(label, rng, size, num_frames))
+            frames = (render_video(label, rng, size, num_frames) if spec is None
+                      else render_spec_video(label, rng, spec))
+            write_mp4(osp.join(out_dir, name), frames)
             lines.append(f'{split}/{name} {label}\n')
             if (i + 1) % 32 == 0 or i + 1 == total:
                 log(f'[offmotion] {split}: {i + 1}/{total} videos')

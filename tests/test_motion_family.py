@@ -1,0 +1,128 @@
+"""The motion-benchmark family: every variant renders what its spec says, the
+main job's set is unchanged, and the held-out photographs stay held out."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from off_plugins.toydata import VARIANTS, MotionSpec, make_motion_dataset
+from off_plugins.toydata.motion import (ALL_MOTIONS, HOLDOUT_PHOTOS,
+                                        TUNING_PHOTOS, _bounce, render_spec_video,
+                                        render_video)
+
+
+def test_at_least_three_variants_differing_in_several_axes():
+    fields = MotionSpec.__dataclass_fields__
+    tuned = [v for k, v in VARIANTS.items() if k != 'holdout']
+    assert len(tuned) >= 3
+    for i, a in enumerate(tuned):
+        for b in tuned[i + 1:]:
+            differing = [f for f in fields if getattr(a, f) != getattr(b, f)]
+            assert len(differing) >= 3, differing
+
+
+def test_holdout_uses_photographs_no_other_variant_uses():
+    assert not set(HOLDOUT_PHOTOS) & set(TUNING_PHOTOS)
+    for name, spec in VARIANTS.items():
+        if name != 'holdout':
+            assert not set(spec.photos) & set(HOLDOUT_PHOTOS), name
+    assert set(VARIANTS['holdout'].photos) == set(HOLDOUT_PHOTOS)
+
+
+@pytest.mark.parametrize('name', sorted(VARIANTS))
+def test_variant_renders_its_spec(name):
+    spec = VARIANTS[name]
+    frames = render_spec_video(0, np.random.default_rng(0), spec)
+    assert frames.shape == (spec.num_frames, spec.size, spec.size, 3)
+    assert frames.dtype == np.uint8
+    # the object moves: consecutive frames differ
+    assert np.abs(np.diff(frames.astype(np.int16), axis=0)).mean() > 0.5
+
+
+def test_same_seed_same_video_and_classes_differ_by_motion_only():
+    spec = VARIANTS['photo-objects']
+    a = render_spec_video(0, np.random.default_rng(3), spec)
+    b = render_spec_video(0, np.random.default_rng(3), spec)
+    c = render_spec_video(1, np.random.default_rng(3), spec)  # same draws, other motion
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a[0], c[0])  # first frames identical
+    assert not np.array_equal(a[-1], c[-1])
+
+
+def object_centre(video, t):
+    """Centre of frame ``t``'s pixels far from the per-pixel median over the
+    video (the static background: the moving object covers a pixel briefly)."""
+    background = np.median(video.astype(np.float32), axis=0)
+    diff = np.abs(video[t].astype(np.float32) - background).sum(-1) > 60
+    ys, xs = np.nonzero(diff)
+    return xs.mean(), ys.mean()
+
+
+def test_bounce_keeps_a_path_that_fits_inside():
+    assert _bounce(5.0, 2.0, 3, 20.0) == 11.0
+    assert _bounce(18.0, 2.0, 2, 20.0) == 18.0  # 22 reflects to 18
+    assert _bounce(1.0, -2.0, 1, 20.0) == 1.0   # -1 reflects to 1
+    spec = MotionSpec(classes=('right', 'left'), photos=TUNING_PHOTOS,
+                      shape='disc', size=96, object_size=(0.15, 0.15),
+                      num_frames=24, border='bounce')
+    for label, sign in ((0, 1), (1, -1)):
+        for seed in range(3):
+            video = render_spec_video(label, np.random.default_rng(seed), spec)
+            x0, x1 = object_centre(video, 0)[0], object_centre(video, 23)[0]
+            # 2 px per frame for 23 frames, never reflected: 46 px
+            assert 40 < sign * (x1 - x0) < 52, (label, seed, x0, x1)
+
+
+def test_bars_variant_is_the_main_job_set(tmp_path):
+    default = make_motion_dataset(str(tmp_path / 'a'), {'train': 1, 'val': 1},
+                                  log=lambda s: None)
+    bars = make_motion_dataset(str(tmp_path / 'b'), {'train': 1, 'val': 1},
+                               log=lambda s: None, variant='bars')
+    assert default == bars
+    for name in ('offmotion_train_list_videos.txt', 'offmotion_val_list_videos.txt'):
+        with open(tmp_path / 'a' / name) as f, open(tmp_path / 'b' / name) as g:
+            assert f.read() == g.read()
+    # bit-identical frames to the unchanged renderer
+    np.testing.assert_array_equal(
+        render_video(2, np.random.default_rng(1)),
+        render_video(2, np.random.default_rng(1)))
+
+
+def test_variant_dataset_layout_and_manifest(tmp_path):
+    root = tmp_path / 'photo'
+    manifest = make_motion_dataset(str(root), {'train': 1, 'val': 1},
+                                   log=lambda s: None, variant='photo-objects')
+    spec = VARIANTS['photo-objects']
+    assert manifest['classes'] == list(spec.classes)
+    assert manifest['variant'] == 'photo-objects' and manifest['size'] == spec.size
+    with open(root / 'offmotion_train_list_videos.txt') as f:
+        lines = f.read().splitlines()
+    assert len(lines) == len(spec.classes)
+    path, label = lines[1].split()
+    assert osp.isfile(root / 'videos' / path) and int(label) == 1
+    with open(root / 'manifest.json') as f:
+        assert json.load(f) == manifest
+    # the same call again reuses it
+    again = make_motion_dataset(str(root), {'train': 1, 'val': 1},
+                                log=lambda s: None, variant='photo-objects')
+    assert again == manifest
+    with pytest.raises(ValueError, match='unknown variant'):
+        make_motion_dataset(str(tmp_path / 'x'), variant='nope')
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(classes=('right', 'jump')), 'classes must name'),
+    (dict(shape='star'), 'shape must be'),
+    (dict(border='clip'), 'border must be'),
+    (dict(object_size=(0.5, 0.2)), 'object_size'),
+    (dict(speed=(0, 1)), 'speed'),
+])
+def test_spec_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MotionSpec(**kwargs)
+
+
+def test_every_class_of_every_variant_is_a_known_motion():
+    for spec in VARIANTS.values():
+        assert set(spec.classes) <= set(ALL_MOTIONS)

@@ -1,0 +1,203 @@
+"""The motion benchmark: is OFF's gain OFF's, and does it survive new data?
+
+Trains and tests, with MMAction2's own tools, four models on each member of
+the generated motion-dataset family (``off_plugins.toydata.VARIANTS``) and
+for several seeds, then prints one table (top-1 %, mean and spread over the
+seeds):
+
+* ``tsn``: stage 1, MMAction2's TSN-R18 (the main job's stage 1);
+* ``hypercolumn``: stage 2 with the OFF sub-network fed the reduced features
+  of both segments instead of OFF (``components='none'``, the paper's
+  Table 4): the same sub-network, no motion representation;
+* ``off-t``: stage 2 with the temporal difference only (``'temporal'``);
+* ``off``: stage 2 with the full OFF (``'full'``), the main job's model.
+
+Every stage 2 sits on the same frozen stage-1 checkpoint of its variant and
+seed, with the main job's recipe unchanged (its configs, only the class count
+and data paths set). The seed sets mmengine's ``randomness.seed`` of both
+stages; the data of a variant are the same for every seed. ``holdout`` is a
+variant kept out of every choice of the recipe; pass ``--holdout`` to add it.
+
+    python tools/motion_benchmark.py                       # 3 variants x 3 seeds
+    python tools/motion_benchmark.py --variants bars --seeds 0 --models tsn off
+    python tools/motion_benchmark.py --holdout --table-only
+
+A killed run continues where it stopped: each model's ``result.json`` is
+written last, training resumes from its last checkpoint (``--resume``).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
+STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
+MODELS = {
+    'tsn': ('TSN', None),
+    'hypercolumn': ('TSN + hypercolumn', 'none'),
+    'off-t': ('TSN + OFF_T', 'temporal'),
+    'off': ('TSN + OFF', 'full'),
+}
+DEFAULT_VARIANTS = ('bars', 'photo-objects', 'bounce-small')
+# Targets on every variant (top-1 percentage points).
+TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
+
+
+def parse_args(argv=None):
+    from off_plugins.toydata import VARIANTS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS),
+                        choices=sorted(VARIANTS))
+    parser.add_argument('--holdout', action='store_true',
+                        help="add the held-out 'holdout' variant")
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--models', nargs='+', default=list(MODELS),
+                        choices=list(MODELS))
+    parser.add_argument('--work-dir', default='work_dirs/motion_benchmark')
+    parser.add_argument('--data-root', default='data/motion_benchmark')
+    parser.add_argument('--table-only', action='store_true',
+                        help='print the table of the finished runs, train nothing')
+    args = parser.parse_args(argv)
+    if args.holdout and 'holdout' not in args.variants:
+        args.variants.append('holdout')
+    return args
+
+
+def result_path(args, variant, seed, model):
+    return osp.join(REPO, args.work_dir, variant, f'seed{seed}', model,
+                    'result.json')
+
+
+def train_and_test(args, variant, seed, model, log=print):
+    """Train (or resume) and test one model; returns its result dict."""
+    from off_plugins.jobs import (job_config, last_checkpoint,
+                                  offmotion_data_settings, run, test_summary,
+                                  toolbox_tool)
+    from off_plugins.toydata import make_motion_dataset
+    from off_plugins.utils import atomic_write_text
+    out = result_path(args, variant, seed, model)
+    if osp.isfile(out):
+        with open(out) as f:
+            return json.load(f)
+    data_root = f'{args.data_root}/{variant}'
+    manifest = make_motion_dataset(osp.join(REPO, data_root), variant=variant,
+                                   log=log)
+    num_classes = len(manifest['classes'])
+    settings = dict(offmotion_data_settings(data_root))
+    settings['randomness.seed'] = seed
+    settings['model.cls_head.num_classes'] = num_classes
+    run_dir = osp.dirname(out)
+    name, components = MODELS[model]
+    if components is None:
+        config = job_config(STAGE1, osp.join(run_dir, 'config.py'), settings)
+    else:
+        stage1 = train_and_test(args, variant, seed, 'tsn', log)
+        settings['load_from'] = stage1['checkpoint']
+        settings['model.neck.num_classes'] = num_classes
+        settings['model.neck.components'] = components
+        config = job_config(STAGE2, osp.join(run_dir, 'config.py'), settings)
+    py = sys.executable
+    train_dir = osp.join(run_dir, 'train')
+    done = osp.join(train_dir, 'TRAINED')
+    start = time.time()
+    if not osp.isfile(done):
+        log(f'[motion_benchmark] {variant} seed {seed}: train {name}')
+        run([py, toolbox_tool('train.py'), config, '--work-dir', train_dir,
+             '--resume'], osp.join(run_dir, 'train.log'), cwd=REPO)
+        atomic_write_text(done, last_checkpoint(train_dir) + '\n')
+    with open(done) as f:
+        checkpoint = f.read().strip()
+    log(f'[motion_benchmark] {variant} seed {seed}: test {name}')
+    test_dir = osp.join(run_dir, 'test')
+    dump = osp.join(test_dir, 'predictions.pkl')
+    run([py, toolbox_tool('test.py'), config, checkpoint, '--work-dir',
+         test_dir, '--dump', dump], osp.join(run_dir, 'test.log'), cwd=REPO)
+    summary = test_summary(test_dir, dump)
+    result = dict(variant=variant, seed=seed, model=model,
+                  top1=100 * summary['top1'], clips=summary['clips'],
+                  num_classes=num_classes, checkpoint=checkpoint,
+                  seconds=round(time.time() - start, 1))
+    atomic_write_text(out, json.dumps(result, indent=1))
+    return result
+
+
+def collect(args):
+    table = {}
+    for variant in args.variants:
+        for model in args.models:
+            values = []
+            for seed in args.seeds:
+                path = result_path(args, variant, seed, model)
+                if osp.isfile(path):
+                    with open(path) as f:
+                        values.append((seed, json.load(f)['top1']))
+            table[variant, model] = values
+    return table
+
+
+def fmt(values):
+    if not values:
+        return '-'
+    tops = [v for _, v in values]
+    if len(tops) == 1:
+        return f'{tops[0]:.1f} (n=1)'
+    return f'{statistics.mean(tops):.1f} ± {statistics.stdev(tops):.1f} (n={len(tops)})'
+
+
+def paired_gaps(table, variant, a, b):
+    """Per-seed differences a - b where both ran."""
+    left, right = dict(table[variant, a]), dict(table[variant, b])
+    return [left[s] - right[s] for s in sorted(set(left) & set(right))]
+
+
+def print_table(args, table):
+    width = 24
+    print('\nmotion benchmark: top-1 % on each variant\'s test videos, '
+          'mean ± std over seeds')
+    print(f'{"model":<20}' + ''.join(f'{v:>{width}}' for v in args.variants))
+    for model in args.models:
+        print(f'{MODELS[model][0]:<20}' + ''.join(
+            f'{fmt(table[v, model]):>{width}}' for v in args.variants))
+    if {'off', 'tsn', 'hypercolumn'} <= set(args.models):
+        print('\nper-seed gaps (percentage points) and targets on every variant:')
+        for variant in args.variants:
+            off = [v for _, v in table[variant, 'off']]
+            gap_tsn = paired_gaps(table, variant, 'off', 'tsn')
+            gap_hc = paired_gaps(table, variant, 'off', 'hypercolumn')
+            if not off:
+                print(f'  {variant}: no finished OFF run')
+                continue
+            checks = [
+                ('TSN + OFF >= 90', min(off) >= TARGETS['off']),
+                ('OFF - TSN >= 40', bool(gap_tsn) and min(gap_tsn) >= TARGETS['off_minus_tsn']),
+                ('OFF - hypercolumn >= 10',
+                 bool(gap_hc) and min(gap_hc) >= TARGETS['off_minus_hypercolumn']),
+            ]
+            print(f'  {variant}: OFF - TSN {[round(g, 1) for g in gap_tsn]}, '
+                  f'OFF - hypercolumn {[round(g, 1) for g in gap_hc]}; '
+                  + ', '.join(f'{name}: {"met" if ok else "MISSED"}'
+                              for name, ok in checks)
+                  + ' (every seed)')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.time()
+    if not args.table_only:
+        # seed-major: a partial run still covers every variant
+        for seed in args.seeds:
+            for variant in args.variants:
+                for model in args.models:
+                    train_and_test(args, variant, seed, model)
+    print_table(args, collect(args))
+    print(f'\nwall time {time.time() - start:.0f} s; runs under {args.work_dir}')
+
+
+if __name__ == '__main__':
+    main()

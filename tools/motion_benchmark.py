@@ -23,7 +23,8 @@ variant kept out of every choice of the recipe; pass ``--holdout`` to add it.
     python tools/motion_benchmark.py --holdout --table-only
 
 A killed run continues where it stopped: each model's ``result.json`` is
-written last, training resumes from its last checkpoint (``--resume``).
+written last, training resumes from its last checkpoint (``--resume``, once
+the run has saved one).
 """
 import argparse
 import json
@@ -108,8 +109,12 @@ def train_and_test(args, variant, seed, model, log=print):
     start = time.time()
     if not osp.isfile(done):
         log(f'[motion_benchmark] {variant} seed {seed}: train {name}')
+        # MMAction2's train.py drops load_from under --resume: resume only
+        # where this run already saved a checkpoint.
+        resume = ['--resume'] if osp.isfile(
+            osp.join(train_dir, 'last_checkpoint')) else []
         run([py, toolbox_tool('train.py'), config, '--work-dir', train_dir,
-             '--resume'], osp.join(run_dir, 'train.log'), cwd=REPO)
+             *resume], osp.join(run_dir, 'train.log'), cwd=REPO)
         atomic_write_text(done, last_checkpoint(train_dir) + '\n')
     with open(done) as f:
         checkpoint = f.read().strip()

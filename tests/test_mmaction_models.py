@@ -13,6 +13,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
+from off_plugins.analysis.models import input_channels
 from off_plugins.mmaction import OFFNeck
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -71,7 +72,7 @@ def test_off_config_train_and_test_step(path):
     torch.manual_seed(0)
     t, t_test = model.neck.num_segments, model.neck.test_num_segments
     size = 64
-    channels = model.backbone.in_channels  # RGB 3, flow 10, RGB-diff 12
+    channels = input_channels(model)  # RGB 3, flow 10, RGB-diff 12
     model.train()
     inputs = torch.rand(2, t, channels, size, size) * 255
     optim = OptimWrapper(torch.optim.SGD(

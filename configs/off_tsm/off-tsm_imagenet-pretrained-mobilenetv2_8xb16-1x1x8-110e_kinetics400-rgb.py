@@ -1,6 +1,8 @@
 # TSM-MobileNetV2 + OFF on Kinetics-400, the mobile setting: stage 2 on
 # MMAction2's released TSM-MobileNetV2 1x1x8 checkpoint (below), frozen, with
-# a quarter-width OFF sub-network; 8 segments at 224, the base's test views
+# the light OFF sub-network of the ResNet-50 config at a quarter of its widths
+# (1x1 reductions to 32 and 8, stages of 16/32/64 channels, 3 basic blocks
+# each; README.md gives its cost); 8 segments at 224, the base's test views
 # (1 clip x 3 crops), the TSM + OFF schedule of the ResNet-50 config
 # (half-cosine from 0.01 over 110 epochs).
 #
@@ -28,7 +30,7 @@ model_wrapper_cfg = dict(type='FreezeFirstDistributedDataParallel')
 num_classes = 400
 num_segments = 8
 max_epochs = 110
-off_channels = 128
+off_channels = 64
 
 load_from = ('https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
              'tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb/'
@@ -48,8 +50,8 @@ model = dict(
         in_channels=(32, 96, 1280),
         num_classes=num_classes,
         num_segments=num_segments,
-        stage_channels=(32, 64, off_channels),
-        blocks_per_stage=2,
+        stage_channels=(16, 32, off_channels),
+        blocks_per_stage=3,
         reduced_channels=32,
         spatial_channels=8,
         components='full',

@@ -199,3 +199,30 @@ def test_stage_two_keeps_backbone_bit_identical():
         assert torch.equal(before[k], after[k]), k
     trained = [k for k in before if k.startswith('neck.') and k.endswith('weight')]
     assert any(not torch.equal(before[k], after[k]) for k in trained)
+
+
+def test_released_preset_changes_only_the_off_sub_network():
+    """The released-widths TSM config is the light one with bottleneck
+    stages of 256/512/1024 channels, an unactivated spatial reduction and a
+    1024-d OFF classifier; nothing else differs."""
+    from off_plugins.core import BottleneckBlock
+    folder = osp.join(REPO, 'configs/off_tsm')
+    name = 'imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
+    light = Config.fromfile(osp.join(folder, f'off-tsm_{name}')).to_dict()
+    released = Config.fromfile(osp.join(folder, f'off-tsm-released_{name}')).to_dict()
+    neck, head = released['model'].pop('neck'), released['model'].pop('cls_head')
+    light_neck, light_head = light['model'].pop('neck'), light['model'].pop('cls_head')
+    assert {k: v for k, v in neck.items() if light_neck.get(k) != v} == dict(
+        stage_channels=(256, 512, 1024), block='bottleneck', spatial_act=False)
+    assert set(light_neck) - set(neck) == set()
+    assert {k: v for k, v in head.items() if light_head[k] != v} == dict(
+        off_channels=1024)
+    released.pop('off_channels')
+    assert released == light
+    _, model = build(osp.join(folder, f'off-tsm-released_{name}'))
+    stages = model.neck.pyramid.stages
+    assert all(isinstance(b, BottleneckBlock) for s in stages for b in s)
+    assert [s[-1].conv3.out_channels for s in stages] == [256, 512, 1024]
+    assert all(not any(isinstance(m, torch.nn.ReLU) for m in u.spatial_reduce.modules())
+               for u in model.neck.pyramid.units)
+    assert model.cls_head.off_fc_cls.in_features == 1024

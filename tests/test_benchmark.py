@@ -16,8 +16,8 @@ from off_plugins.analysis.benchmark import (count_flops, interleaved_times,
                                             module_time_share, paired_ratios,
                                             summarize)
 from off_plugins.analysis.models import (build_recognizer, clip_batch,
-                                         load_config, recognizer_scores,
-                                         resolve_config)
+                                         input_channels, load_config,
+                                         recognizer_scores, resolve_config)
 from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
                               temporal_difference)
 
@@ -245,6 +245,20 @@ def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
     # OFF on RGB-diff (4 stacked differences) against TSN on RGB
     assert 'off (1, 8, 12, 32, 32)' in out and 'base (1, 8, 3, 32, 32)' in out
     assert result['flops']['off']['total'] > result['flops']['base']['total']
+
+
+@pytest.mark.parametrize('config, channels', [
+    ('configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-flow.py', 10),
+    ('configs/off_tsm/off-tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-110e_kinetics400-rgb.py', 3),
+    ('mmaction::recognition/tsm/tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb.py', 3),
+])
+def test_input_channels_are_the_first_convolution_s(config, channels):
+    """MobileNetV2 leaves ``in_channels`` at its last block's width (320):
+    the input width is read from the first convolution."""
+    path = config if '::' in config else osp.join(REPO, config)
+    model = build_recognizer(load_config(path))
+    assert input_channels(model) == channels
+    model(clip_batch((1, 8, 32, 32), channels=channels), mode='tensor')
 
 
 @pytest.mark.parametrize('args, message', [

@@ -1,10 +1,11 @@
 """Motion-stream inputs: RGB-diff, input-level OFF, flow flips, 5-frame segments."""
+import glob
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
-from mmaction.datasets.transforms import Flip
+from mmaction.datasets.transforms import Flip, TenCrop
 from mmaction.registry import TRANSFORMS
 from mmengine.config import Config
 from mmengine.dataset import Compose
@@ -13,10 +14,11 @@ from scipy.ndimage import correlate
 import off_plugins.mmaction  # noqa: F401
 from mmaction.utils import register_all_modules
 from off_plugins.core.off_layer import gradient_kernels
-from off_plugins.mmaction import (FixedIntervalSampleFrames, FlowFlip, RGBDiff,
-                                  rgb_diff_channels)
+from off_plugins.mmaction import (FixedIntervalSampleFrames, FlowFlip,
+                                  FlowTenCrop, RGBDiff, rgb_diff_channels)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FLOW_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'off_tsn', '*flow*.py')))
 register_all_modules(init_default_scope=False)
 
 
@@ -125,6 +127,80 @@ def test_flow_flip_leaves_rgb_to_flip():
     out = FlowFlip(flip_ratio=1.0)(dict(imgs=[i.copy() for i in imgs],
                                         modality='RGB', img_shape=(6, 7)))
     np.testing.assert_array_equal(out['imgs'][1], imgs[1][:, ::-1])
+
+
+def ten_crops(transform, imgs, modality):
+    results = dict(imgs=[i.copy() for i in imgs], modality=modality,
+                   img_shape=imgs[0].shape[:2])
+    return transform(results)['imgs']
+
+
+def test_flow_ten_crop_negates_x_of_the_mirrored_views_only():
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 256, (9, 11, 2), dtype=np.uint8) for _ in range(3)]
+    ours = ten_crops(FlowTenCrop(crop_size=5), imgs, 'Flow')
+    stock = ten_crops(TenCrop(crop_size=5), imgs, 'Flow')
+    assert len(ours) == 10 * 3
+    for view in range(10):
+        for i in range(3):
+            a, b = ours[3 * view + i], stock[3 * view + i]
+            if view % 2 == 0:  # crop as it is
+                np.testing.assert_array_equal(a, b)
+                continue
+            # mirrored crop: x negated around the quantisation centre, y as is
+            np.testing.assert_array_equal(a[..., 0], 255 - b[..., 0])
+            np.testing.assert_array_equal(a[..., 1], b[..., 1])
+            np.testing.assert_array_equal(a[..., 1], ours[3 * (view - 1) + i][:, ::-1, 1])
+
+
+def test_flow_ten_crop_of_alternating_x_y_frames():
+    """ArrayDecode's layout: 2-D frames x, y, x, y: only the x frames of the
+    mirrored views are negated."""
+    rng = np.random.default_rng(1)
+    imgs = [rng.integers(0, 256, (8, 8), dtype=np.uint8) for _ in range(4)]
+    ours = ten_crops(FlowTenCrop(crop_size=6), imgs, 'Flow')
+    stock = ten_crops(TenCrop(crop_size=6), imgs, 'Flow')
+    for k, (a, b) in enumerate(zip(ours, stock)):
+        mirrored_x = (k // 4) % 2 == 1 and k % 2 == 0
+        np.testing.assert_array_equal(a, 255 - b if mirrored_x else b)
+
+
+def test_flow_ten_crop_equals_the_flow_of_the_mirrored_video():
+    a, b = square_pair(3)
+    flow = quantised_tvl1(a, b)  # (40, 40, 2), the square moving right
+    of_mirrored = quantised_tvl1(a[:, ::-1].copy(), b[:, ::-1].copy())
+    views = ten_crops(FlowTenCrop(crop_size=40), [flow], 'Flow')
+    region = (slice(12, 28), slice(8, 32))  # the square, mirrored or not
+    assert views[0][region][..., 0].mean() > 130  # moving right
+    for mirrored in views[1::2]:
+        err = np.abs(mirrored[region].astype(int) - of_mirrored[region]).mean()
+        assert err < 1.5
+        assert mirrored[region][..., 0].mean() < 124  # moving left
+    # TenCrop leaves the mirrored view moving right
+    stock = ten_crops(TenCrop(crop_size=40), [flow], 'Flow')
+    assert stock[1][region][..., 0].mean() > 130
+
+
+def test_flow_ten_crop_leaves_rgb_as_ten_crop():
+    imgs = frames(2, h=8, w=9)
+    ours = ten_crops(FlowTenCrop(crop_size=6), imgs, 'RGB')
+    stock = ten_crops(TenCrop(crop_size=6), imgs, 'RGB')
+    for a, b in zip(ours, stock):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize('path', FLOW_CONFIGS, ids=osp.basename)
+def test_flow_configs_negate_x_wherever_they_mirror(path):
+    """No flow pipeline mirrors through MMAction2's Flip or TenCrop, which
+    keep flow-x's sign; the 10-crop test of the UCF-101 / HMDB-51 streams
+    (TSN baselines included) uses FlowTenCrop."""
+    cfg = Config.fromfile(path)
+    for split in ('train', 'val', 'test'):
+        steps = [s.type for s in cfg[f'{split}_dataloader'].dataset.pipeline]
+        assert not {'Flip', 'TenCrop', 'ThreeCrop'} & set(steps), (split, steps)
+    if 'offmotion' not in path:
+        steps = [s.type for s in cfg.test_dataloader.dataset.pipeline]
+        assert 'FlowTenCrop' in steps
 
 
 @pytest.mark.parametrize('total', [5, 7, 12])

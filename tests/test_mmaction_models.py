@@ -13,6 +13,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
+from off_plugins.analysis.models import input_channels
 from off_plugins.mmaction import OFFNeck
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -71,7 +72,7 @@ def test_off_config_train_and_test_step(path):
     torch.manual_seed(0)
     t, t_test = model.neck.num_segments, model.neck.test_num_segments
     size = 64
-    channels = model.backbone.in_channels  # RGB 3, flow 10, RGB-diff 12
+    channels = input_channels(model)  # RGB 3, flow 10, RGB-diff 12
     model.train()
     inputs = torch.rand(2, t, channels, size, size) * 255
     optim = OptimWrapper(torch.optim.SGD(
@@ -212,3 +213,30 @@ def test_head_loss_and_scores_in_float32_under_bfloat16():
     assert losses['loss_cls'].dtype == torch.float32
     preds = head.eval().predict(feats, samples([0, 1, 2]))
     assert preds[0].pred_score.dtype == torch.float32
+
+
+def test_released_preset_changes_only_the_off_sub_network():
+    """The released-widths TSM config is the light one with bottleneck
+    stages of 256/512/1024 channels, an unactivated spatial reduction and a
+    1024-d OFF classifier; nothing else differs."""
+    from off_plugins.core import BottleneckBlock
+    folder = osp.join(REPO, 'configs/off_tsm')
+    name = 'imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
+    light = Config.fromfile(osp.join(folder, f'off-tsm_{name}')).to_dict()
+    released = Config.fromfile(osp.join(folder, f'off-tsm-released_{name}')).to_dict()
+    neck, head = released['model'].pop('neck'), released['model'].pop('cls_head')
+    light_neck, light_head = light['model'].pop('neck'), light['model'].pop('cls_head')
+    assert {k: v for k, v in neck.items() if light_neck.get(k) != v} == dict(
+        stage_channels=(256, 512, 1024), block='bottleneck', spatial_act=False)
+    assert set(light_neck) - set(neck) == set()
+    assert {k: v for k, v in head.items() if light_head[k] != v} == dict(
+        off_channels=1024)
+    released.pop('off_channels')
+    assert released == light
+    _, model = build(osp.join(folder, f'off-tsm-released_{name}'))
+    stages = model.neck.pyramid.stages
+    assert all(isinstance(b, BottleneckBlock) for s in stages for b in s)
+    assert [s[-1].conv3.out_channels for s in stages] == [256, 512, 1024]
+    assert all(not any(isinstance(m, torch.nn.ReLU) for m in u.spatial_reduce.modules())
+               for u in model.neck.pyramid.units)
+    assert model.cls_head.off_fc_cls.in_features == 1024

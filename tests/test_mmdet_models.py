@@ -279,6 +279,26 @@ def test_rfcn_head_votes_position_sensitive_scores():
     torch.testing.assert_close(cls_score, torch.tensor([[0.0, 2.0, 0.0]] * 2))
 
 
+def test_neck_with_bottleneck_blocks_starts_as_the_key_features():
+    """``block='bottleneck'`` (the released action code's refinement) in the
+    OFF pyramid and the blend; the OFF correction still starts at zero."""
+    from off_plugins.core import BottleneckBlock
+    torch.manual_seed(0)
+    neck = OFFReduceNeck(in_channels=[16, 32], out_channels=32,
+                         off=dict(off_levels=(0, ), stage_channels=(16, 32),
+                                  reduced_channels=8, block='bottleneck'))
+    neck.init_weights()
+    blocks = [m for m in neck.modules() if isinstance(m, BottleneckBlock)]
+    assert len(blocks) == 3  # one a pyramid scale, one in the blend
+    assert all(torch.count_nonzero(b.conv3.weight) == 0 for b in blocks)
+    feats = [torch.randn(4, 16, 8, 8), torch.randn(4, 32, 4, 4)]  # 2 (ref, key) pairs
+    with torch.no_grad():
+        out = neck(feats)
+        key = neck.reduce(feats[-1]).unflatten(0, (2, 2))[:, 1]
+    assert out.shape == (2, 32, 4, 4)
+    assert torch.equal(out, key)
+
+
 @pytest.mark.parametrize('kwargs, message', [
     (dict(in_channels=[512, 2048], off=dict(off_levels=(1, ))), 'off_levels index 1'),
     (dict(in_channels=[512, 2048], off=dict(se=True)), 'unknown off keys'),

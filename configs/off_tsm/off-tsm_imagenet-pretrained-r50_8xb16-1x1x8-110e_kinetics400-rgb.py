@@ -2,6 +2,18 @@
 # (10 clips x 3 crops), half-cosine learning rate from 0.01 over 110 epochs.
 # Stage 1 is MMAction2's own TSM-R50 (its released checkpoint below); stage 2
 # freezes it and trains the OFF sub-network (Section 4.2.1).
+#
+# One temporal gap everywhere (Section 4.2.3, Eq. 7's Delta t): train, val and
+# test sample 8 segments at the interval floor(L / 8) of an L-frame video
+# (FixedIntervalSampleFrames, alpha = beta = 8); training draws the run's
+# start at random, val takes the centred run, test 10 runs spread over the
+# video, each a view of 8 segments at that same interval. This is the gap the
+# stage-1 TSM was trained at: MMAction2's TSM 1x1x8 configs use the uniform
+# SampleFrames(clip_len=1, frame_interval=1, num_clips=8) (one frame from each
+# eighth of the video, L / 8 apart on average), so a stage-1 checkpoint for
+# this config must come from such uniform 1x1x8 sampling, not from the dense
+# configs (DenseSampleFrames, 8 frames apart).
+#
 # The base is the 50e config: the 100e one only changes the schedule, which is
 # replaced here, and mmaction2 1.2.0's metafile entry for it lacks its `.py`,
 # so `mmaction::` cannot resolve it.
@@ -52,35 +64,34 @@ model = dict(
         freeze_base_cls=True,
         average_clips='prob'))
 
-file_client_args = dict(io_backend='disk')
 # Each video's name goes into the test dumps: score fusion matches streams by it.
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
-test_pipeline = [
-    dict(type='CheckedDecordInit', min_frames=num_segments, **file_client_args),
-    dict(
-        type='DenseSampleFrames',
-        clip_len=1,
-        frame_interval=1,
-        num_clips=num_segments,
-        num_sample_positions=10,
-        test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='ThreeCrop', crop_size=256),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
-]
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-# The inherited train and val pipelines: checked video loading, names kept.
+checked_init = dict(
+    type='CheckedDecordInit', io_backend='disk', min_frames=num_segments)
+sampling = dict(
+    type='FixedIntervalSampleFrames',
+    num_segments=num_segments,
+    test_segments=num_segments)
+# The inherited pipelines, with checked video loading, the fixed-interval
+# sampling and the video names kept.
 train_pipeline = _base_.train_pipeline
 val_pipeline = _base_.val_pipeline
-train_pipeline[0].type = 'CheckedDecordInit'
-val_pipeline[0].type = 'CheckedDecordInit'
+test_pipeline = _base_.test_pipeline
+train_pipeline[0] = checked_init
+val_pipeline[0] = checked_init
+test_pipeline[0] = checked_init
 train_pipeline[-1].meta_keys = pack_meta_keys
 val_pipeline[-1].meta_keys = pack_meta_keys
+test_pipeline[-1].meta_keys = pack_meta_keys
+train_pipeline[1] = sampling
+val_pipeline[1] = dict(sampling, test_mode=True)
+# 30 views: 10 clips x 3 crops of 256 (the base tests 1 clip x 10 crops)
+test_pipeline[1] = dict(sampling, test_mode=True, test_clips=10)
+test_pipeline[4] = dict(type='ThreeCrop', crop_size=256)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=110, val_begin=1, val_interval=5)

@@ -53,7 +53,7 @@ test_pipeline = [
         test_mode=True),
     dict(type='CheckedRawFrameDecode'),
     dict(type='Resize', scale=(-1, 256)),
-    dict(type='TenCrop', crop_size=224),
+    dict(type='FlowTenCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]

@@ -28,7 +28,8 @@ model = dict(
 pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
                   'frame_dir')
 # FlowFlip negates flow-x when flipping (MMAction2 1.2.0's Flip mishandles the
-# (H, W, 2) flow frames its RawFrameDecode produces).
+# (H, W, 2) flow frames its RawFrameDecode produces); FlowTenCrop negates it in
+# the 5 mirrored test crops, which TenCrop leaves as they are.
 train_pipeline = [
     dict(
         type='FixedIntervalSampleFrames',
@@ -70,7 +71,7 @@ test_pipeline = [
         test_mode=True),
     dict(type='CheckedRawFrameDecode'),
     dict(type='Resize', scale=(-1, 256)),
-    dict(type='TenCrop', crop_size=224),
+    dict(type='FlowTenCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs', meta_keys=pack_meta_keys)
 ]

@@ -49,12 +49,16 @@ def build_recognizer(cfg: Config, device: str = 'cpu') -> nn.Module:
 
 
 def input_channels(model: nn.Module) -> int:
-    """Channels of one input segment: the backbone's ``in_channels``.
+    """Channels of one input segment: those of the backbone's first convolution.
 
-    3 for RGB, 10 for 5 stacked flow frames, 12 for RGB-diff; 3 when the
-    backbone does not say.
+    3 for RGB, 10 for 5 stacked flow frames, 12 for RGB-diff; 3 when the model
+    has no backbone convolution. (A backbone's ``in_channels`` attribute is
+    not always its input: MobileNetV2 reuses it while building its layers.)
     """
-    return getattr(getattr(model, 'backbone', None), 'in_channels', 3)
+    backbone = getattr(model, 'backbone', None)
+    convs = [] if backbone is None else [
+        m for m in backbone.modules() if isinstance(m, nn.Conv2d)]
+    return convs[0].in_channels if convs else 3
 
 
 def clip_batch(shape, device: str = 'cpu', seed: int = 0,

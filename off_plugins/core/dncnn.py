@@ -138,7 +138,8 @@ class DnCNNOFFNet(nn.Module):
         self.head = plain_convs(in_channels, channels, channels, head_convs,
                                 final_act=True, act_layer=act_layer)
         self.off = OFFLayer(channels, num_frames, off_channels,
-                            spatial_channels, components, kernel,
+                            spatial_channels=spatial_channels,
+                            components=components, kernel=kernel,
                             act_layer=act_layer)
         self.merge = plain_convs((num_frames - 1) * self.off.out_channels,
                                  channels, channels, merge_convs,

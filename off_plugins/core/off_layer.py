@@ -138,6 +138,9 @@ class OFFLayer(nn.Module):
         spatial_channels: width of a separate 1x1 reduction feeding the spatial
             gradients (32 in the released code); ``None`` reuses the
             ``reduced_channels`` features.
+        spatial_act: activation after the separate spatial reduction (the
+            released code has none there: ``False``); needs
+            ``spatial_channels``, as the shared reduction is always activated.
         components: ``'full'``, ``'temporal'`` or ``'none'``.
         kernel: spatial-gradient kernels, see :func:`gradient_kernels`.
         spatial_dropout: dropout on the spatial gradients.
@@ -151,7 +154,9 @@ class OFFLayer(nn.Module):
                  in_channels: int,
                  num_segments: int,
                  reduced_channels: int = 128,
+                 *,
                  spatial_channels: Optional[int] = None,
+                 spatial_act: bool = True,
                  components: str = 'full',
                  kernel: str = 'paper',
                  spatial_dropout: float = 0.0,
@@ -168,6 +173,10 @@ class OFFLayer(nn.Module):
         if spatial_channels is not None and spatial_channels < 1:
             raise ValueError(
                 f'spatial_channels must be >= 1 or None, got {spatial_channels}')
+        if not spatial_act and spatial_channels is None:
+            raise ValueError('spatial_act=False needs a separate spatial '
+                             'reduction (spatial_channels); the shared '
+                             'reduction is always followed by act_layer')
         self.in_channels = in_channels
         self.num_segments = num_segments
         self.components = components
@@ -177,7 +186,8 @@ class OFFLayer(nn.Module):
         separate_spatial = with_spatial and spatial_channels is not None
         self.spatial_reduce = nn.Sequential(
             nn.Conv2d(in_channels, spatial_channels, 1),
-            act_layer()) if separate_spatial else nn.Identity()
+            act_layer() if spatial_act else nn.Identity()
+        ) if separate_spatial else nn.Identity()
         grad_channels = spatial_channels if separate_spatial else reduced_channels
         self.spatial = SpatialGradient(grad_channels,
                                        kernel) if with_spatial else None

@@ -25,9 +25,14 @@ class OFFPyramid(nn.Module):
         reduced_channels: OFF layer 1x1 reduction width (128 in the paper).
         spatial_channels: width feeding the spatial gradients, see
             :class:`OFFLayer`.
+        spatial_act: activation after the separate spatial reduction, see
+            :class:`OFFLayer`.
         components: ``'full'``, ``'temporal'`` or ``'none'`` (hypercolumn).
         kernel: spatial-gradient kernels.
         spatial_dropout: dropout on the spatial gradients.
+        block: refinement block, ``'basic'`` (two 3x3 convolutions) or
+            ``'bottleneck'`` (1x1 -> 3x3 -> 1x1, expansion 4, as the released
+            code), see :func:`residual_stage`.
         act_layer: activation factory.
         norm_layer: normalisation factory for the blocks (None in the paper).
         attn_layer: attention factory for the blocks (SE for detection).
@@ -40,13 +45,16 @@ class OFFPyramid(nn.Module):
     def __init__(self,
                  in_channels: Sequence[int],
                  num_segments: int,
+                 *,
                  stage_channels: Sequence[int] = (64, 128, 256),
                  blocks_per_stage: int = 3,
                  reduced_channels: int = 128,
                  spatial_channels: Optional[int] = None,
+                 spatial_act: bool = True,
                  components: str = 'full',
                  kernel: str = 'paper',
                  spatial_dropout: float = 0.0,
+                 block: str = 'basic',
                  act_layer: Callable[..., nn.Module] = nn.ReLU,
                  norm_layer: LayerFactory = None,
                  attn_layer: LayerFactory = None):
@@ -66,13 +74,15 @@ class OFFPyramid(nn.Module):
         prev = 0
         for c_in, c_out in zip(in_channels, stage_channels):
             unit = OFFLayer(c_in, num_segments, reduced_channels,
-                            spatial_channels, components, kernel,
-                            spatial_dropout, act_layer)
+                            spatial_channels=spatial_channels,
+                            spatial_act=spatial_act, components=components,
+                            kernel=kernel, spatial_dropout=spatial_dropout,
+                            act_layer=act_layer)
             self.units.append(unit)
             self.stages.append(
                 residual_stage(unit.out_channels + prev, c_out, blocks_per_stage,
-                               act_layer=act_layer, norm_layer=norm_layer,
-                               attn_layer=attn_layer))
+                               block=block, act_layer=act_layer,
+                               norm_layer=norm_layer, attn_layer=attn_layer))
             prev = c_out
 
     def forward(self, feats: Sequence[torch.Tensor],

@@ -9,9 +9,11 @@ from .backbone import CrossModalityResNet
 from .checks import InputCheckHook, check_labels
 from .head import OFFHead
 from .loading import CheckedDecordInit, CheckedRawFrameDecode
-from .modalities import FlowFlip, RGBDiff, rgb_diff_channels
+from .modalities import (FlowFlip, FlowTenCrop, RGBDiff, negate_flow_x,
+                         rgb_diff_channels)
 from .neck import OFFNeck
 from .sampling import FixedIntervalSampleFrames
 
 __all__ = ['InputCheckHook', 'check_labels', 'CheckedDecordInit', 'CheckedRawFrameDecode', 'CrossModalityResNet',
-           'FixedIntervalSampleFrames', 'FlowFlip', 'OFFHead', 'OFFNeck', 'RGBDiff', 'rgb_diff_channels']
+           'FixedIntervalSampleFrames', 'FlowFlip', 'FlowTenCrop', 'OFFHead', 'OFFNeck', 'RGBDiff',
+           'negate_flow_x', 'rgb_diff_channels']

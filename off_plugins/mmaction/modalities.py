@@ -17,7 +17,7 @@ as to an RGB backbone.
 """
 import numpy as np
 import torch
-from mmaction.datasets.transforms import Flip
+from mmaction.datasets.transforms import Flip, TenCrop
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
@@ -98,6 +98,23 @@ class RGBDiff(BaseTransform):
         return f'{self.__class__.__name__}(mode={self.mode!r}, kernel={self.kernel!r})'
 
 
+def negate_flow_x(imgs: list) -> list:
+    """Negate the x component of quantised flow frames, in place.
+
+    A ``(H, W, 2)`` frame (x, y; MMAction2's ``RawFrameDecode``) gets
+    ``255 - v`` (a sign change around the quantisation centre) on channel 0;
+    2-D frames alternate x, y (``ArrayDecode``) and every even one is
+    inverted, as MMAction2's ``Flip`` does. Returns ``imgs``.
+    """
+    if np.asarray(imgs[0]).ndim == 3:
+        for img in imgs:  # (H, W, 2) uint8, x then y
+            img[..., 0] = 255 - img[..., 0]
+    else:
+        for i in range(0, len(imgs), 2):  # x, y, x, y, ...
+            imgs[i] = 255 - imgs[i]
+    return imgs
+
+
 @TRANSFORMS.register_module()
 class FlowFlip(Flip):
     """``Flip`` that negates the x component of stacked flow frames.
@@ -113,9 +130,31 @@ class FlowFlip(Flip):
     def _flip_imgs(self, imgs, modality):
         if modality != 'Flow' or np.asarray(imgs[0]).ndim != 3:
             return super()._flip_imgs(imgs, modality)
-        flipped = []
-        for img in imgs:  # (H, W, 2) uint8, x then y; Flow flips are horizontal
-            img = np.ascontiguousarray(img[:, ::-1])
-            img[..., 0] = 255 - img[..., 0]
-            flipped.append(img)
-        return flipped
+        # Flow flips are horizontal
+        return negate_flow_x([np.ascontiguousarray(img[:, ::-1]) for img in imgs])
+
+
+@TRANSFORMS.register_module()
+class FlowTenCrop(TenCrop):
+    """``TenCrop`` that negates flow-x in its five mirrored crops.
+
+    ``TenCrop`` returns, for each of its 5 positions, the crop of the ``M``
+    input images and then the same crop mirrored left-right. Mirroring a
+    flow field turns rightward motion into leftward motion, so TSN negates
+    the x component of the mirrored flow views; ``TenCrop`` does not. This
+    subclass does (:func:`negate_flow_x`, as :class:`FlowFlip` in training),
+    leaving y and the unmirrored crops as they are. Other modalities are
+    cropped as ``TenCrop`` does.
+
+    Required keys: ``imgs``, ``modality``; modified as by ``TenCrop``:
+    ``imgs`` becomes ``10 * M`` images, crop-major.
+    """
+
+    def transform(self, results: dict) -> dict:
+        count = len(results['imgs'])  # M images per crop
+        results = super().transform(results)
+        if results.get('modality') == 'Flow':
+            imgs = results['imgs']
+            for start in range(count, len(imgs), 2 * count):  # mirrored crops
+                imgs[start:start + count] = negate_flow_x(imgs[start:start + count])
+        return results

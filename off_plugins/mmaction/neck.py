@@ -41,14 +41,19 @@ class OFFNeck(nn.Module):
         test_num_segments: T at validation and test (beta); defaults to
             ``num_segments``.
         stage_channels, blocks_per_stage, reduced_channels, spatial_channels,
-        components, kernel, spatial_dropout: see
-            :class:`off_plugins.core.OFFPyramid`.
+        spatial_act, components, kernel, spatial_dropout, block: see
+            :class:`off_plugins.core.OFFPyramid`. The defaults are the light
+            sub-network (basic blocks of 64/128/256 channels, activated
+            spatial reduction); the released code's widths are
+            ``stage_channels=(256, 512, 1024), block='bottleneck',
+            spatial_act=False``.
         aux_loss_weight: weight of each intermediate loss.
         aux_dropout: dropout before the intermediate classifiers.
         init_std: std of the classifiers' normal init.
     """
 
     def __init__(self,
+                 *,
                  in_channels: Sequence[int] = (512, 1024, 2048),
                  off_indices: Optional[Sequence[int]] = None,
                  num_classes: int = 400,
@@ -58,9 +63,11 @@ class OFFNeck(nn.Module):
                  blocks_per_stage: int = 3,
                  reduced_channels: int = 128,
                  spatial_channels: Optional[int] = 32,
+                 spatial_act: bool = True,
                  components: str = 'full',
                  kernel: str = 'paper',
                  spatial_dropout: float = 0.0,
+                 block: str = 'basic',
                  aux_loss_weight: float = 1.0,
                  aux_dropout: float = 0.5,
                  init_std: float = 0.01):
@@ -80,10 +87,14 @@ class OFFNeck(nn.Module):
             if getattr(self, name) < 2:
                 raise ValueError(f'{name} must be >= 2 to form a temporal '
                                  f'difference, got {getattr(self, name)}')
-        self.pyramid = OFFPyramid(in_channels, num_segments, stage_channels,
-                                  blocks_per_stage, reduced_channels,
-                                  spatial_channels, components, kernel,
-                                  spatial_dropout)
+        self.pyramid = OFFPyramid(in_channels, num_segments,
+                                  stage_channels=stage_channels,
+                                  blocks_per_stage=blocks_per_stage,
+                                  reduced_channels=reduced_channels,
+                                  spatial_channels=spatial_channels,
+                                  spatial_act=spatial_act,
+                                  components=components, kernel=kernel,
+                                  spatial_dropout=spatial_dropout, block=block)
         self.out_channels = self.pyramid.stage_channels[-1]
         self.aux_loss_weight = aux_loss_weight
         self.aux_dropout = nn.Dropout(aux_dropout)

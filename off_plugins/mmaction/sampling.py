@@ -15,6 +15,14 @@ class FixedIntervalSampleFrames(BaseTransform):
     interval, the run centred in the video. Each segment is ``clip_len``
     consecutive frames (1 for RGB, 5 for RGB-diff and flow stacks).
 
+    Several test clips (``test_clips`` C > 1, the multi-clip views of TSM's
+    protocol): C runs of beta segments, all at the same interval, their
+    starts spread evenly over the frames the run leaves free (clip ``c``
+    starts at ``floor((2c + 1) * slack / 2C)``, ``slack = L - span``), so
+    every clip has the training gap; with C = 1 this is the centred run.
+    The frames come clip-major: C blocks of beta segments, each a view of
+    its own for a neck that pairs segments inside a view.
+
     Short videos: the interval is at least one frame, and a segment that
     would run past the end starts at ``L - clip_len`` instead, so every
     segment is ``clip_len`` real consecutive frames (with ``clip_len=1`` the
@@ -23,14 +31,17 @@ class FixedIntervalSampleFrames(BaseTransform):
 
     Required keys: ``total_frames``, ``start_index``; ``filename`` or
     ``frame_dir`` is used in error messages.
-    Added keys: ``frame_inds``, ``clip_len``, ``frame_interval``,
-    ``num_clips``, ``segment_interval``.
+    Added keys: ``frame_inds`` (``(C * beta * clip_len,)`` in testing,
+    ``(alpha * clip_len,)`` in training), ``clip_len``, ``frame_interval``,
+    ``num_clips`` (segments per clip, as MMAction2's samplers count them),
+    ``segment_interval``.
 
     Args:
         num_segments: alpha, segments per training sample (>= 1).
-        test_segments: beta, segments per test sample and the interval divisor.
+        test_segments: beta, segments per test clip and the interval divisor.
         clip_len: consecutive frames per segment.
         test_mode: sample as in testing.
+        test_clips: C, clips per video in testing (>= 1).
         seed: seed of a private random generator; None uses numpy's global
             state (which MMEngine seeds per worker).
     """
@@ -40,10 +51,12 @@ class FixedIntervalSampleFrames(BaseTransform):
                  test_segments: int,
                  clip_len: int = 1,
                  test_mode: bool = False,
+                 test_clips: int = 1,
                  seed=None):
         for name, value in (('num_segments', num_segments),
                             ('test_segments', test_segments),
-                            ('clip_len', clip_len)):
+                            ('clip_len', clip_len),
+                            ('test_clips', test_clips)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be a positive int, got {value!r}')
         if num_segments > test_segments:
@@ -54,6 +67,7 @@ class FixedIntervalSampleFrames(BaseTransform):
         self.test_segments = test_segments
         self.clip_len = clip_len
         self.test_mode = test_mode
+        self.test_clips = test_clips
         self.seed = seed
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
@@ -64,16 +78,21 @@ class FixedIntervalSampleFrames(BaseTransform):
         return int(np.random.randint(high))
 
     def sample(self, total_frames: int) -> np.ndarray:
-        """0-based frame indices, (segments * clip_len,), segment-major."""
+        """0-based frame indices, (clips * segments * clip_len,), clip-major
+        then segment-major."""
         interval = max(1, total_frames // self.test_segments)
         count = self.test_segments if self.test_mode else self.num_segments
         span = (count - 1) * interval + self.clip_len
         slack = max(0, total_frames - span)
-        start = slack // 2 if self.test_mode else self._randint(slack + 1)
-        starts = start + interval * np.arange(count)
-        # (count,): no segment may run past the last frame
+        if self.test_mode:
+            c = np.arange(self.test_clips)
+            first = (2 * c + 1) * slack // (2 * self.test_clips)  # (C,)
+        else:
+            first = np.array([self._randint(slack + 1)])  # (1,)
+        starts = first[:, None] + interval * np.arange(count)  # (C, count)
+        # no segment may run past the last frame
         starts = np.minimum(starts, total_frames - self.clip_len)
-        inds = starts[:, None] + np.arange(self.clip_len)[None]  # (count, clip_len)
+        inds = starts[..., None] + np.arange(self.clip_len)  # (C, count, clip_len)
         return inds.reshape(-1)
 
     def transform(self, results: dict) -> dict:
@@ -97,4 +116,5 @@ class FixedIntervalSampleFrames(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_segments={self.num_segments}, '
                 f'test_segments={self.test_segments}, '
-                f'clip_len={self.clip_len}, test_mode={self.test_mode})')
+                f'clip_len={self.clip_len}, test_mode={self.test_mode}, '
+                f'test_clips={self.test_clips})')

@@ -36,7 +36,9 @@ class OFFReduceNeck(BaseModule):
             reduced map, ``()`` for SS, ``(0,)`` for MS with res3 first),
             ``stage_channels`` (pyramid width per OFF scale),
             ``blocks_per_stage``, ``fuse_blocks`` (blocks after the blend),
-            ``reduced_channels`` (OFF 1x1 width), ``with_se``.
+            ``reduced_channels`` (OFF 1x1 width), ``with_se``, ``block``
+            (``'basic'`` or ``'bottleneck'`` refinement blocks, see
+            :func:`off_plugins.core.residual_stage`).
 
     Shapes:
         feats[i]: (N*T, C_i, H_i, W_i), frames of a sample contiguous in the
@@ -45,7 +47,7 @@ class OFFReduceNeck(BaseModule):
     """
 
     OFF_KEYS = ('off_levels', 'stage_channels', 'blocks_per_stage',
-                'fuse_blocks', 'reduced_channels', 'with_se')
+                'fuse_blocks', 'reduced_channels', 'with_se', 'block')
 
     def __init__(self, in_channels: Sequence[int], out_channels: int = 1024,
                  off: Optional[dict] = None, init_cfg: Optional[dict] = None):
@@ -76,14 +78,16 @@ class OFFReduceNeck(BaseModule):
         scales = [self.in_channels[i] for i in self.off_levels] + [out_channels]
         stage_channels = list(off.get('stage_channels', [out_channels // 4] * len(scales)))
         attn = SqueezeExcite if off.get('with_se', True) else None
+        block = off.get('block', 'basic')
         self.pyramid = OFFPyramid(scales, num_segments=2,
                                   stage_channels=stage_channels,
                                   blocks_per_stage=off.get('blocks_per_stage', 1),
                                   reduced_channels=off.get('reduced_channels', 128),
-                                  attn_layer=attn)
+                                  block=block, attn_layer=attn)
         self.fuse = nn.Sequential(
             residual_stage(out_channels + stage_channels[-1], stage_channels[-1],
-                           off.get('fuse_blocks', 1), attn_layer=attn),
+                           off.get('fuse_blocks', 1), block=block,
+                           attn_layer=attn),
             nn.Conv2d(stage_channels[-1], out_channels, 1))
 
     def init_weights(self) -> None:

@@ -144,3 +144,92 @@ def test_summary(work_dir: str, dump: str) -> dict:
     return dict(top1=correct / len(results), clips=len(results),
                 clips_per_s=1.0 / last['time'], seconds_per_clip=last['time'],
                 tool_top1=last.get('acc/top1'))
+
+
+# The main job's configs: stage 1 (TSN-R18) and stage 2 (+ OFF, frozen backbone).
+OFFMOTION_STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
+OFFMOTION_STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
+# model key: (name, OFF components of stage 2; None = stage 1 itself)
+MOTION_MODELS = {
+    'tsn': ('TSN', None),
+    'hypercolumn': ('TSN + hypercolumn', 'none'),
+    'off-t': ('TSN + OFF_T', 'temporal'),
+    'off': ('TSN + OFF', 'full'),
+}
+
+
+def motion_run(repo: str, variant: str, seed: int, model: str, *,
+               data_root: str, run_root: str, log=print) -> dict:
+    """Train (or resume) and test one model of the motion benchmark.
+
+    ``run_root/<model>/`` is the training work dir; ``result.json`` there is
+    written last, so a finished run is read back, not redone. A stage-2 model
+    first runs (or reads) stage 1 of the same ``run_root``.
+
+    Args:
+        repo: the repository root (the tools run there).
+        variant: a name of ``off_plugins.toydata.VARIANTS``.
+        seed: mmengine's ``randomness.seed`` for training.
+        model: a key of :data:`MOTION_MODELS`.
+        data_root: the variant's dataset, relative to ``repo`` (generated if
+            absent).
+        run_root: the folder of this variant and seed's runs.
+
+    Returns:
+        ``dict(variant, seed, model, top1 (%), clips, clips_per_s,
+        num_classes, checkpoint, seconds)``.
+    """
+    import sys
+    import time
+
+    from off_plugins.toydata import make_motion_dataset
+    work_dir = osp.join(run_root, model)
+    out = osp.join(work_dir, 'result.json')
+    if osp.isfile(out):
+        with open(out) as f:
+            return json.load(f)
+    manifest = make_motion_dataset(osp.join(repo, data_root), variant=variant,
+                                   log=log)
+    num_classes = len(manifest['classes'])
+    settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
+    settings['randomness.seed'] = seed
+    settings['model.cls_head.num_classes'] = num_classes
+    name, components = MOTION_MODELS[model]
+    if components is None:
+        base = OFFMOTION_STAGE1
+    else:
+        stage1 = motion_run(repo, variant, seed, 'tsn', data_root=data_root,
+                            run_root=run_root, log=log)
+        base = OFFMOTION_STAGE2
+        settings.update({'load_from': stage1['checkpoint'],
+                         'model.neck.num_classes': num_classes,
+                         'model.neck.components': components})
+    config = job_config(osp.join(repo, base), osp.join(work_dir, 'job_config.py'),
+                        settings)
+    py = sys.executable
+    done = osp.join(work_dir, 'TRAINED')
+    start = time.time()
+    if not osp.isfile(done):
+        log(f'[{variant} seed {seed}] train {name}')
+        # MMAction2's train.py drops load_from under --resume: resume only
+        # where this run already saved a checkpoint.
+        resume = (['--resume'] if osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+                  else [])
+        run([py, toolbox_tool('train.py'), config, '--work-dir', work_dir,
+             *resume], osp.join(run_root, f'{model}_train.log'), cwd=repo)
+        atomic_write_text(done, last_checkpoint(work_dir) + '\n')
+    with open(done) as f:
+        checkpoint = f.read().strip()
+    log(f'[{variant} seed {seed}] test {name}')
+    test_dir = osp.join(work_dir, 'test')
+    dump = osp.join(test_dir, 'predictions.pkl')
+    run([py, toolbox_tool('test.py'), config, checkpoint, '--work-dir',
+         test_dir, '--dump', dump], osp.join(run_root, f'{model}_test.log'),
+        cwd=repo)
+    summary = test_summary(test_dir, dump)
+    result = dict(variant=variant, seed=seed, model=model,
+                  top1=100 * summary['top1'], clips=summary['clips'],
+                  clips_per_s=summary['clips_per_s'], num_classes=num_classes,
+                  checkpoint=checkpoint, seconds=round(time.time() - start, 1))
+    atomic_write_text(out, json.dumps(result, indent=1))
+    return result

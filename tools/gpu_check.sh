@@ -17,9 +17,9 @@
 #    batch of 8 clips of 8 x 224 x 224 (frames/s of each, the ratio, GFLOPs,
 #    peak memory), again with channels-last, and TSM-R50 + OFF vs MMAction2's
 #    TSM-R50.
-# 4. the main job (tools/main_job.py) on the GPU: stage 1 (96 iterations) and
-#    stage 2 (300 iterations, 12 per epoch) through MMAction2's own tools, then
-#    both tested.
+# 4. the main job (tools/main_job.py) on the GPU: stage 1 (TSN, 96 iterations)
+#    and three stage 2 models (hypercolumn, OFF_T, OFF; 300 iterations each,
+#    12 per epoch) through MMAction2's own tools, then all four tested.
 # Every step has its own time limit and the script goes on after a failed
 # step; the last lines summarise each step's exit code and seconds. Logs and
 # JSON results go to OUT_DIR (default work_dirs/gpu_check).
@@ -96,7 +96,7 @@ step bench-tsm 240 "$PY" tools/benchmark.py "$TSM_OFF" "$TSM" "${BENCH[@]}" \
 step main-job 200 "$PY" tools/main_job.py --work-dir work_dirs/gpu_main_job \
     --data-root data/offmotion
 tar czf "$OUT_DIR/main_job_logs.tgz" --exclude='*.pth' -C work_dirs gpu_main_job 2>/dev/null
-grep -h 'Epoch(train)' work_dirs/gpu_main_job/stage2_train.log 2>/dev/null | tail -2
+grep -h "Epoch(train)" work_dirs/gpu_main_job/off_train.log 2>/dev/null | tail -2
 
 echo; echo "=== summary ($(date -u +%H:%M:%S))"
 printf '%s\n' "${SUMMARY[@]}"

@@ -37,14 +37,8 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
-STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
-MODELS = {
-    'tsn': ('TSN', None),
-    'hypercolumn': ('TSN + hypercolumn', 'none'),
-    'off-t': ('TSN + OFF_T', 'temporal'),
-    'off': ('TSN + OFF', 'full'),
-}
+from off_plugins.jobs import MOTION_MODELS  # noqa: E402
+
 DEFAULT_VARIANTS = ('bars', 'photo-objects', 'bounce-small')
 # Targets on every variant (top-1 percentage points).
 TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
@@ -58,8 +52,8 @@ def parse_args(argv=None):
     parser.add_argument('--holdout', action='store_true',
                         help="add the held-out 'holdout' variant")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--models', nargs='+', default=list(MODELS),
-                        choices=list(MODELS))
+    parser.add_argument('--models', nargs='+', default=list(MOTION_MODELS),
+                        choices=list(MOTION_MODELS))
     parser.add_argument('--work-dir', default='work_dirs/motion_benchmark')
     parser.add_argument('--data-root', default='data/motion_benchmark')
     parser.add_argument('--table-only', action='store_true',
@@ -70,66 +64,19 @@ def parse_args(argv=None):
     return args
 
 
+def run_root(args, variant, seed):
+    return osp.join(REPO, args.work_dir, variant, f'seed{seed}')
+
+
 def result_path(args, variant, seed, model):
-    return osp.join(REPO, args.work_dir, variant, f'seed{seed}', model,
-                    'result.json')
+    return osp.join(run_root(args, variant, seed), model, 'result.json')
 
 
-def train_and_test(args, variant, seed, model, log=print):
-    """Train (or resume) and test one model; returns its result dict."""
-    from off_plugins.jobs import (job_config, last_checkpoint,
-                                  offmotion_data_settings, run, test_summary,
-                                  toolbox_tool)
-    from off_plugins.toydata import make_motion_dataset
-    from off_plugins.utils import atomic_write_text
-    out = result_path(args, variant, seed, model)
-    if osp.isfile(out):
-        with open(out) as f:
-            return json.load(f)
-    data_root = f'{args.data_root}/{variant}'
-    manifest = make_motion_dataset(osp.join(REPO, data_root), variant=variant,
-                                   log=log)
-    num_classes = len(manifest['classes'])
-    settings = dict(offmotion_data_settings(data_root))
-    settings['randomness.seed'] = seed
-    settings['model.cls_head.num_classes'] = num_classes
-    run_dir = osp.dirname(out)
-    name, components = MODELS[model]
-    if components is None:
-        config = job_config(STAGE1, osp.join(run_dir, 'config.py'), settings)
-    else:
-        stage1 = train_and_test(args, variant, seed, 'tsn', log)
-        settings['load_from'] = stage1['checkpoint']
-        settings['model.neck.num_classes'] = num_classes
-        settings['model.neck.components'] = components
-        config = job_config(STAGE2, osp.join(run_dir, 'config.py'), settings)
-    py = sys.executable
-    train_dir = osp.join(run_dir, 'train')
-    done = osp.join(train_dir, 'TRAINED')
-    start = time.time()
-    if not osp.isfile(done):
-        log(f'[motion_benchmark] {variant} seed {seed}: train {name}')
-        # MMAction2's train.py drops load_from under --resume: resume only
-        # where this run already saved a checkpoint.
-        resume = ['--resume'] if osp.isfile(
-            osp.join(train_dir, 'last_checkpoint')) else []
-        run([py, toolbox_tool('train.py'), config, '--work-dir', train_dir,
-             *resume], osp.join(run_dir, 'train.log'), cwd=REPO)
-        atomic_write_text(done, last_checkpoint(train_dir) + '\n')
-    with open(done) as f:
-        checkpoint = f.read().strip()
-    log(f'[motion_benchmark] {variant} seed {seed}: test {name}')
-    test_dir = osp.join(run_dir, 'test')
-    dump = osp.join(test_dir, 'predictions.pkl')
-    run([py, toolbox_tool('test.py'), config, checkpoint, '--work-dir',
-         test_dir, '--dump', dump], osp.join(run_dir, 'test.log'), cwd=REPO)
-    summary = test_summary(test_dir, dump)
-    result = dict(variant=variant, seed=seed, model=model,
-                  top1=100 * summary['top1'], clips=summary['clips'],
-                  num_classes=num_classes, checkpoint=checkpoint,
-                  seconds=round(time.time() - start, 1))
-    atomic_write_text(out, json.dumps(result, indent=1))
-    return result
+def train_and_test(args, variant, seed, model):
+    from off_plugins.jobs import motion_run
+    return motion_run(REPO, variant, seed, model,
+                      data_root=f'{args.data_root}/{variant}',
+                      run_root=run_root(args, variant, seed))
 
 
 def collect(args):
@@ -167,7 +114,7 @@ def print_table(args, table):
           'mean ± std over seeds')
     print(f'{"model":<20}' + ''.join(f'{v:>{width}}' for v in args.variants))
     for model in args.models:
-        print(f'{MODELS[model][0]:<20}' + ''.join(
+        print(f'{MOTION_MODELS[model][0]:<20}' + ''.join(
             f'{fmt(table[v, model]):>{width}}' for v in args.variants))
     if {'off', 'tsn', 'hypercolumn'} <= set(args.models):
         print('\nper-seed gaps (percentage points) and targets on every variant:')

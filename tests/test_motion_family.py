@@ -117,6 +117,7 @@ def test_variant_dataset_layout_and_manifest(tmp_path):
     (dict(border='clip'), 'border must be'),
     (dict(object_size=(0.5, 0.2)), 'object_size'),
     (dict(speed=(0, 1)), 'speed'),
+    (dict(size=72), 'multiple of 16'),
 ])
 def test_spec_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):

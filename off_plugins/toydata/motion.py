@@ -66,7 +66,7 @@ class MotionSpec:
         speed: range of a per-video factor on the class's motion.
         noise: std of Gaussian sensor noise added to every frame (0-255).
         num_frames: frames per video.
-        size: frame side in pixels.
+        size: frame side in pixels, a multiple of 16.
         border: ``'wrap'`` (leave one side, enter the other) or ``'bounce'``
             (reflect off the edges; start positions are drawn so that a path
             that fits inside the frame stays inside, so its direction holds).
@@ -95,8 +95,12 @@ class MotionSpec:
             raise ValueError(f'object_size must satisfy 0 < lo <= hi < 1, got {self.object_size}')
         if not 0 < self.speed[0] <= self.speed[1]:
             raise ValueError(f'speed must be a positive range, got {self.speed}')
-        if self.noise < 0 or self.num_frames < 8 or self.size < 16:
-            raise ValueError('noise must be >= 0, num_frames >= 8, size >= 16')
+        if self.noise < 0 or self.num_frames < 8:
+            raise ValueError('noise must be >= 0 and num_frames >= 8')
+        if self.size < 16 or self.size % 16:
+            # OpenCV's mp4v writer pads other sizes, which decord then
+            # cannot copy out ("The size must exactly match")
+            raise ValueError(f'size must be a multiple of 16, got {self.size}')
 
 
 VARIANTS: Dict[str, MotionSpec] = {
@@ -118,7 +122,7 @@ VARIANTS: Dict[str, MotionSpec] = {
         classes=('right_slow', 'right_fast', 'left_slow', 'left_fast',
                  'up_slow', 'down_slow', 'rotate_cw_slow', 'rotate_ccw_slow'),
         photos=HOLDOUT_PHOTOS, shape='bar', object_size=(0.3, 0.45),
-        speed=(0.7, 1.3), noise=4.0, num_frames=56, size=72),
+        speed=(0.7, 1.3), noise=4.0, num_frames=56, size=112),
 }
 _PHOTO_CACHE: Dict[str, np.ndarray] = {}
 

@@ -8,8 +8,7 @@ train_pipeline = _base_.train_pipeline
 val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0].num_segments = num_segments
-val_pipeline[0].num_segments = num_segments
-test_pipeline[0].num_segments = num_segments
+val_pipeline[0].num_segments = test_pipeline[0].num_segments = num_segments
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -15,8 +15,7 @@ train_pipeline = _base_.train_pipeline
 val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[-3].mode = 'off'
-val_pipeline[-3].mode = 'off'
-test_pipeline[-3].mode = 'off'
+val_pipeline[-3].mode = test_pipeline[-3].mode = 'off'
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -3,8 +3,8 @@
 # its checkpoint with --cfg-options load_from=..., freeze the backbone (BN
 # statistics included) and train the rest for 400 more iterations. This row
 # is the single-frame baseline at the OFF rows' budget; the OFF rows
-# (rfcn-off-{ss,ms}_r18-tiny-stage2_1xb4-400it_toyvid.py) change only the
-# neck and the learning rate of its new OFF branch.
+# (rfcn-off-{ss,ms}_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py)
+# change only the neck and the learning rate of its new OFF branch.
 _base_ = './rfcn_r18-tiny_1xb4-400it_toyvid.py'
 
 model = dict(backbone=dict(frozen_stages=4, norm_eval=True))

@@ -16,7 +16,7 @@ kept apart from lists. ``compare`` pairs the old and new names through
 * settings: the top-level keys MMEngine's ``Runner``, ``Config.fromfile`` and
   this project's tools read (``SETTINGS``); a difference here changes a run.
 * variables: any other top-level key (``train_pipeline``, ``data_root``,
-  ``stage2_model``, ...), read only by the config files themselves while they
+  ``sampling``, ...), read only by the config files themselves while they
   are parsed; what they feed into is compared under settings.
 
 A ``_scope_`` equal to the config's ``default_scope`` is dropped before

@@ -19,6 +19,9 @@ kept apart from lists. ``compare`` pairs the old and new names through
   ``sampling``, ...), read only by the config files themselves while they
   are parsed; what they feed into is compared under settings.
 
+Run it from the repository root with the repository importable (the configs'
+``custom_imports`` load ``off_plugins``).
+
 A ``_scope_`` equal to the config's ``default_scope`` is dropped before
 comparing: MMEngine adds it where a config reads a variable of an
 ``mmaction::`` base, and building in that scope is building in the default
@@ -139,7 +142,8 @@ def config_paths(root):
 
 
 def jsonable(value):
-    """Dicts, lists and scalars as they are; a tuple as ``{'tuple': [...]}``."""
+    """Dicts, lists and scalars as they are; a tuple as
+    ``{'tuple': [...]}``, anything else as ``{'repr': ...}``."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -151,15 +155,25 @@ def jsonable(value):
     return {'repr': repr(value)}
 
 
+def json_name(rel):
+    """``configs/a/b.py`` -> ``configs__a__b.json``."""
+    return rel.replace(os.sep, '__')[:-len('.py')] + '.json'
+
+
+def config_of(name):
+    """``configs__a__b.json`` -> ``configs/a/b.py``."""
+    return name[:-len('.json')].replace('__', '/') + '.py'
+
+
 def dump(root, out):
     from mmengine.config import Config
     os.makedirs(out, exist_ok=True)
-    for rel in config_paths(root):
+    paths = config_paths(root)
+    for rel in paths:
         cfg = Config.fromfile(osp.join(root, rel)).to_dict()
-        name = rel.replace(os.sep, '__')[:-len('.py')] + '.json'
-        with open(osp.join(out, name), 'w') as f:
+        with open(osp.join(out, json_name(rel)), 'w') as f:
             json.dump(jsonable(cfg), f, indent=1, sort_keys=True)
-    print(f'{len(config_paths(root))} configs -> {out}')
+    print(f'{len(paths)} configs -> {out}')
 
 
 def differences(old, new, prefix=''):
@@ -175,7 +189,8 @@ def differences(old, new, prefix=''):
             else:
                 out += differences(old[key], new[key], path)
         return out
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+    if (isinstance(old, list) and isinstance(new, list)
+            and len(old) == len(new)):
         out = []
         for i, (a, b) in enumerate(zip(old, new)):
             out += differences(a, b, f'{prefix}[{i}]')
@@ -184,6 +199,7 @@ def differences(old, new, prefix=''):
 
 
 def drop_default_scope(value, scope):
+    """``value`` without the ``_scope_`` keys equal to ``scope``."""
     if isinstance(value, dict):
         return {k: drop_default_scope(v, scope) for k, v in value.items()
                 if not (k == '_scope_' and v == scope)}
@@ -193,24 +209,26 @@ def drop_default_scope(value, scope):
 
 
 def load(folder, rel):
-    name = rel.replace('/', '__')[:-len('.py')] + '.json'
-    with open(osp.join(folder, name)) as f:
+    with open(osp.join(folder, json_name(rel))) as f:
         cfg = json.load(f)
     return drop_default_scope(cfg, cfg.get('default_scope'))
 
 
 def top_key(path):
+    """``model.neck.x`` or ``train_pipeline[1].y`` -> the top-level key."""
     return path.split('.')[0].split('[')[0]
 
 
 def compare(old_dir, new_dir):
+    """Print the differences of two dumps; true if a setting differs or a
+    config is missing or new."""
     old_names = sorted(f for f in os.listdir(old_dir) if f.endswith('.json'))
     new_names = set(f for f in os.listdir(new_dir) if f.endswith('.json'))
     equal, differing, missing, variables = 0, 0, 0, []
     for old_json in old_names:
-        old_rel = old_json[:-len('.json')].replace('__', '/') + '.py'
+        old_rel = config_of(old_json)
         new_rel = RENAMES.get(old_rel, old_rel)
-        new_json = new_rel.replace('/', '__')[:-len('.py')] + '.json'
+        new_json = json_name(new_rel)
         if new_json not in new_names:
             print(f'MISSING {old_rel} -> {new_rel}')
             missing += 1
@@ -225,7 +243,8 @@ def compare(old_dir, new_dir):
                 print(f'    {path}: {json.dumps(a)} -> {json.dumps(b)}')
         else:
             equal += 1
-        variables += [(old_rel, d) for d in diffs if top_key(d[0]) not in SETTINGS]
+        variables += [(old_rel, d) for d in diffs
+                      if top_key(d[0]) not in SETTINGS]
     if variables:
         print('variables (not settings) that differ:')
         by_key = {}
@@ -236,7 +255,7 @@ def compare(old_dir, new_dir):
         for (key, change), rels in sorted(by_key.items()):
             print(f'    {key} {change} in {len(rels)} configs')
     for new_json in sorted(new_names):
-        print(f'NEW     {new_json[:-len(".json")].replace("__", "/")}.py')
+        print(f'NEW     {config_of(new_json)}')
     print(f'settings: {equal} configs equal, {differing} differing, '
           f'{missing} missing, {len(new_names)} new')
     return differing or missing or new_names

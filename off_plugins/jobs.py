@@ -148,7 +148,8 @@ def test_summary(work_dir: str, dump: str) -> dict:
 
 # The main job's configs: stage 1 (TSN-R18) and stage 2 (+ OFF, frozen backbone).
 OFFMOTION_STAGE1 = 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
-OFFMOTION_STAGE2 = 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'
+OFFMOTION_STAGE2 = ('configs/off_tsn/off-tsn_tsn-1x1x4-8e-pretrained-r18_'
+                    '1xb16-1x1x4-25e_offmotion-rgb.py')
 # model key: (name, OFF components of stage 2; None = stage 1 itself)
 MOTION_MODELS = {
     'tsn': ('TSN', None),

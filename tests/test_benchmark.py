@@ -237,7 +237,9 @@ def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):
 
 def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
     from tool_loader import load_tool
-    diff_off = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgbdiff.py')
+    diff_off = osp.join(
+        REPO, 'configs/off_tsn',
+        'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py')
     result = load_tool('benchmark.py').main([
         diff_off, STAGE1, '--shape', '1', '8', '32', '32', '--warmup', '0',
         '--repeats', '1', '--no-memory'])
@@ -248,8 +250,9 @@ def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
 
 
 @pytest.mark.parametrize('config, channels', [
-    ('configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-flow.py', 10),
-    ('configs/off_tsm/off-tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-110e_kinetics400-rgb.py', 3),
+    ('configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py', 10),
+    ('configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-mobilenetv2_'
+     '8xb16-1x1x8-110e_kinetics400-rgb.py', 3),
     ('mmaction::recognition/tsm/tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb.py', 3),
 ])
 def test_input_channels_are_the_first_convolution_s(config, channels):

@@ -215,7 +215,7 @@ def test_dncnn_off_autocast_train_step(dtype):
     assert losses[-1] < losses[0]
 
 
-STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
+STAGE2 = osp.join(REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
 
 
 def build_recognizer(path):

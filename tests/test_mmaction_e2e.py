@@ -24,7 +24,7 @@ from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
-STAGE2 = osp.join(REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py')
+STAGE2 = osp.join(REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
 FLOW1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-5x1x4-8e_offmotion-flow.py')
 TOOLS = shipped_file('mmaction', 'tools')
 register_all_modules(init_default_scope=False)

@@ -159,7 +159,7 @@ def test_neck_rejects_frames_not_splitting_into_views():
 
 def test_head_fuses_scores_at_test_time_only():
     cfg, model = build(osp.join(
-        REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'))
+        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
     head = model.cls_head.eval()
     feats = torch.randn(3, head.in_channels + head.off_channels, 1, 1)
     base, off = head(feats)
@@ -178,7 +178,7 @@ def test_stage_two_keeps_backbone_bit_identical():
         REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'))
     stage1.init_weights()
     cfg, stage2 = build(osp.join(
-        REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'))
+        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
     stage2.init_weights()
     missing, unexpected = stage2.load_state_dict(stage1.state_dict(), strict=False)
     assert unexpected == []
@@ -205,7 +205,7 @@ def test_head_loss_and_scores_in_float32_under_bfloat16():
     """``--amp`` with bfloat16: MMAction2's loss_by_feat computes top-k
     accuracy in numpy, which has no bfloat16; the head hands it float32."""
     _, model = build(osp.join(
-        REPO, 'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py'))
+        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
     head = model.cls_head.to(torch.bfloat16)
     feats = torch.randn(3, head.in_channels + head.off_channels, 1, 1,
                         dtype=torch.bfloat16)
@@ -221,7 +221,7 @@ def test_released_preset_changes_only_the_off_sub_network():
     1024-d OFF classifier; nothing else differs."""
     from off_plugins.core import BottleneckBlock
     folder = osp.join(REPO, 'configs/off_tsm')
-    name = 'imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
+    name = 'tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
     light = Config.fromfile(osp.join(folder, f'off-tsm_{name}')).to_dict()
     released = Config.fromfile(osp.join(folder, f'off-tsm-released_{name}')).to_dict()
     neck, head = released['model'].pop('neck'), released['model'].pop('cls_head')

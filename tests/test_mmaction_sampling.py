@@ -193,7 +193,7 @@ def test_tsm_test_pipeline_gives_30_views_of_one_gap(tmp_path):
     write_mp4(path, frames)
     cfg = Config.fromfile(osp.join(
         REPO, 'configs/off_tsm/'
-        'off-tsm_imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'))
+        'off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'))
     pipeline = [TRANSFORMS.build(step.to_dict())
                 for step in cfg.test_dataloader.dataset.pipeline]
     results = dict(filename=path, label=0, start_index=0, modality='RGB')

@@ -14,7 +14,7 @@ from test_mmaction_e2e import REPO, TOOLS, tool
 
 CONFIGS = osp.join(REPO, 'configs', 'off_tsn')
 FLOW1 = osp.join(CONFIGS, 'tsn_r18_1xb16-5x1x4-8e_offmotion-flow.py')
-FLOW2 = osp.join(CONFIGS, 'off-tsn_r18_1xb16-25e_offmotion-flow.py')
+FLOW2 = osp.join(CONFIGS, 'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py')
 DIFF1 = osp.join(CONFIGS, 'tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py')
 
 

@@ -372,7 +372,7 @@ def test_mmdet_test_tool_show_dir_draws_video_detections(toy_root, tmp_path):
     import cv2
     from off_plugins.utils import shipped_file
     config = osp.join(REPO, 'configs', 'rfcn_off',
-                      'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py')
+                      'rfcn-off-ms_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py')
     cfg = Config.fromfile(config)
     model = MODELS.build(cfg.model)
     ckpt = str(tmp_path / 'model.pth')
@@ -402,7 +402,7 @@ def test_stage2_detector_refuses_an_unloaded_frozen_backbone(toy_root, tmp_path)
     """A two-stage toy config trains on a frozen backbone: no load_from, no start."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'rfcn_off',
-                                   'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py'))
+                                   'rfcn-off-ms_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py'))
     cfg.work_dir = str(tmp_path)
     cfg.train_dataloader.dataset.data_root = toy_root + '/'
     cfg.train_dataloader.num_workers = 0

@@ -3,10 +3,12 @@ the shipped defaults."""
 import argparse
 import copy
 import glob
+import os
 import os.path as osp
 import re
 import shlex
 
+import mmaction
 import pytest
 from mmengine.config import Config, DictAction
 
@@ -106,3 +108,48 @@ def test_default_stage1_checkpoint_is_the_last_one_stage1_writes(folder):
         assert not is_stage2(stage1), name
         unit = 'max_epochs' if match.group(2) == 'epoch' else 'max_iters'
         assert stage1.train_cfg.get(unit) == int(match.group(3)), (name, load_from)
+
+
+# `{algorithm}_{stage-1 algorithm}-{stage-1 sampling and schedule}-pretrained-
+# {backbone}_{NxB}-{sampling}-{schedule}_{dataset}-{modality}.py`
+STAGE2_NAME = re.compile(r'^[\w-]+_(?P<algorithm>[a-z0-9]+)-(?P<train>[\w-]+?)'
+                         r'-pretrained-(?P<backbone>[\w-]+)_[\w-]+_'
+                         r'(?P<data>[\w-]+)\.py$')
+MMACTION_TSM = osp.join(osp.dirname(mmaction.__file__), '.mim', 'configs',
+                        'recognition', 'tsm')
+
+
+def stage1_configs_named(folder, name):
+    """The stage-1 configs a stage-2 name points at: in the folder, or
+    MMAction2's own for TSM."""
+    match = STAGE2_NAME.match(name)
+    assert match, f'{name} does not name its stage-1 config'
+    pattern = re.compile(
+        rf'^{match["algorithm"]}_(?:[a-z0-9]+-pretrained-)?'
+        rf'{re.escape(match["backbone"])}'
+        rf'_\d+xb\d+-{re.escape(match["train"])}_{re.escape(match["data"])}'
+        r'\.py$')
+    where = MMACTION_TSM if folder == 'off_tsm' else osp.join(
+        REPO, 'configs', folder)
+    return [osp.join(where, n) for n in sorted(os.listdir(where))
+            if pattern.match(n)]
+
+
+@pytest.mark.parametrize('folder', FOLDERS)
+def test_stage2_name_says_its_stage1_config(folder):
+    """A stage-2 name points at exactly one stage-1 config, which trains on
+    the same data and which its default ``load_from`` comes from."""
+    for path, cfg in STAGE2[folder]:
+        name = osp.basename(path)
+        named = stage1_configs_named(folder, name)
+        assert len(named) == 1, (name, named)
+        stage1 = Config.fromfile(named[0])
+        assert not is_stage2(stage1), name
+        stem = osp.basename(named[0])[:-len('.py')]
+        assert (cfg.load_from is None or stem in cfg.load_from
+                or cfg.load_from.startswith(('work_dirs/main_job/',
+                                             'work_dirs/modalities/'))), name
+        for loader in ('train_dataloader', 'test_dataloader'):
+            dataset, stage1_dataset = cfg[loader].dataset, stage1[loader].dataset
+            for key in ('type', 'ann_file', 'data_prefix', 'data_root'):
+                assert dataset.get(key) == stage1_dataset.get(key), (name, key)

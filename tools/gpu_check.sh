@@ -79,9 +79,9 @@ PYEOF
 
 step cuda-tests 300 "$PY" -m pytest tests/test_cuda.py -q -rs -p no:cacheprovider
 
-TSN_OFF=configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-rgb.py
+TSN_OFF=configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split1-rgb.py
 TSN=configs/off_tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-75e_ucf101-split1-rgb.py
-TSM_OFF=configs/off_tsm/off-tsm_imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py
+TSM_OFF=configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py
 TSM=mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py
 BENCH=(--shape 8 8 224 224 --device cuda --amp --warmup 3 --repeats 20)
 step bench-tsn 240 "$PY" tools/benchmark.py "$TSN_OFF" "$TSN" "${BENCH[@]}" \

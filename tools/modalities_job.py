@@ -31,11 +31,15 @@ CONFIGS = 'configs/off_tsn/'
 # name: (config, stage-1 stream it starts from, modality)
 STREAMS = {
     'rgb': ('tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py', None, 'video'),
-    'off_rgb': ('off-tsn_r18_1xb16-25e_offmotion-rgb.py', 'rgb', 'video'),
+    'off_rgb': ('off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py',
+                'rgb', 'video'),
     'rgbdiff': ('tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py', None, 'video'),
-    'off_rgbdiff': ('off-tsn_r18_1xb16-25e_offmotion-rgbdiff.py', 'rgbdiff', 'video'),
+    'off_rgbdiff': (
+        'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py',
+        'rgbdiff', 'video'),
     'flow': ('tsn_r18_1xb16-5x1x4-8e_offmotion-flow.py', None, 'flow'),
-    'off_flow': ('off-tsn_r18_1xb16-25e_offmotion-flow.py', 'flow', 'flow'),
+    'off_flow': ('off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
+                 'flow', 'flow'),
 }
 # Table 2's rows: a stage-2 model's score is already its stream + OFF(stream).
 TABLE2 = [

@@ -2,7 +2,5 @@ _base_ = './tsn_imagenet-pretrained-r50_8xb32-1x1x3-75e_hmdb51-split1-rgb.py'
 
 ann_file_train = 'data/hmdb51/hmdb51_train_split_3_videos.txt'
 ann_file_val = 'data/hmdb51/hmdb51_val_split_3_videos.txt'
-
 train_dataloader = dict(dataset=dict(ann_file=ann_file_train))
-val_dataloader = dict(dataset=dict(ann_file=ann_file_val))
-test_dataloader = dict(dataset=dict(ann_file=ann_file_val))
+val_dataloader = test_dataloader = dict(dataset=dict(ann_file=ann_file_val))

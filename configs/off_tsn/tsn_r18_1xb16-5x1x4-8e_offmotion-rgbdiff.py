@@ -4,12 +4,7 @@
 # Section 4.2.3 as in every stream.
 _base_ = './tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'
 
-custom_imports = dict(imports=['off_plugins.mmaction'], allow_failed_imports=False)
-
-clip_len = 5
-num_segments = 4
-test_segments = 8
-in_channels = 3 * (clip_len - 1)  # off_plugins.mmaction.rgb_diff_channels(5)
+in_channels = 12  # off_plugins.mmaction.rgb_diff_channels(5)
 
 model = dict(
     backbone=dict(in_channels=in_channels),
@@ -18,37 +13,14 @@ model = dict(
     data_preprocessor=dict(
         mean=[0.0] * in_channels, std=[115.0] * in_channels))
 
-file_client_args = dict(io_backend='disk')
-# Each video's name goes into the test dumps: score fusion matches streams by it.
-pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
-                  'frame_dir')
-train_pipeline = [
-    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
-    dict(
-        type='FixedIntervalSampleFrames',
-        num_segments=num_segments,
-        test_segments=test_segments,
-        clip_len=clip_len),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='RGBDiff'),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
-]
-test_pipeline = [
-    dict(type='CheckedDecordInit', min_frames=test_segments, **file_client_args),
-    dict(
-        type='FixedIntervalSampleFrames',
-        num_segments=num_segments,
-        test_segments=test_segments,
-        clip_len=clip_len,
-        test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='RGBDiff'),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs', meta_keys=pack_meta_keys)
-]
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=4,
+                test_segments=8, clip_len=5)
+train_pipeline = _base_.train_pipeline
+test_pipeline = _base_.test_pipeline
+train_pipeline[0].min_frames = 8
+train_pipeline[1] = sampling
+test_pipeline[1] = dict(sampling, test_mode=True)
+train_pipeline.insert(-2, dict(type='RGBDiff'))
+test_pipeline.insert(-2, dict(type='RGBDiff'))
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

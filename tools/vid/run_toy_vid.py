@@ -60,9 +60,9 @@ RECIPES = {
         CONFIGS + 'rfcn-off-ss_r18-tiny_1xb4-400it_toyvid.py',
         CONFIGS + 'rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')),
     'two-stage': (CONFIGS + 'rfcn_r18-tiny_1xb4-400it_toyvid.py', (
-        CONFIGS + 'rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py',
-        CONFIGS + 'rfcn-off-ss_r18-tiny-stage2_1xb4-400it_toyvid.py',
-        CONFIGS + 'rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py')),
+        CONFIGS + 'rfcn_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ss_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
+        CONFIGS + 'rfcn-off-ms_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py')),
 }
 SHOW_FRAMES = 3  # evaluation frames drawn in the figure
 

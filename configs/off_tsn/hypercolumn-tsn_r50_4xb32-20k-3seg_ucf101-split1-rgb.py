@@ -1,5 +1,0 @@
-# Table 4, Hyp-Net: the OFF sub-network with the OFF computation removed; the
-# reduced backbone features of both segments feed the residual blocks directly.
-_base_ = './off-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgb.py'
-
-model = dict(neck=dict(components='none'))

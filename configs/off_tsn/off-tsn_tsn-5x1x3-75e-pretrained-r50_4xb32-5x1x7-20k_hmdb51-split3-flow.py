@@ -1,0 +1,7 @@
+_base_ = './off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-flow.py'
+
+load_from = 'work_dirs/tsn_imagenet-pretrained-r50_8xb32-5x1x3-75e_hmdb51-split3-flow/epoch_75.pth'
+ann_file_train = 'data/hmdb51/hmdb51_train_split_3_flow.txt'
+ann_file_val = 'data/hmdb51/hmdb51_val_split_3_flow.txt'
+train_dataloader = dict(dataset=dict(ann_file=ann_file_train))
+val_dataloader = test_dataloader = dict(dataset=dict(ann_file=ann_file_val))

@@ -93,7 +93,7 @@ step bench-tsn-cl 240 "$PY" tools/benchmark.py "$TSN_OFF" "$TSN" "${BENCH[@]}" \
 step bench-tsm 240 "$PY" tools/benchmark.py "$TSM_OFF" "$TSM" "${BENCH[@]}" \
     --json "$OUT_DIR/bench_tsm_amp.json"
 
-step main-job 200 "$PY" tools/main_job.py --work-dir work_dirs/gpu_main_job \
+step main-job 300 "$PY" tools/main_job.py --work-dir work_dirs/gpu_main_job \
     --data-root data/offmotion
 tar czf "$OUT_DIR/main_job_logs.tgz" --exclude='*.pth' -C work_dirs gpu_main_job 2>/dev/null
 grep -h "Epoch(train)" work_dirs/gpu_main_job/off_train.log 2>/dev/null | tail -2

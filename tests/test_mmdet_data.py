@@ -98,6 +98,39 @@ def test_converter_vid_and_det(tmp_path, capsys):
         converter.convert(str(tmp_path), 'DET/train', image_list=listed)
 
 
+def test_converter_joins_vid_and_det_into_one_training_file(tmp_path):
+    """The R-FCN configs' training set: one file that TrackImgSampler walks
+    frame by frame over VID snippets and DET images alike (a ConcatDataset of
+    two files cannot be indexed by its (video, frame) pairs)."""
+    from mmdet.datasets.samplers import TrackImgSampler
+    root = str(tmp_path)
+    make_ilsvrc(root)
+    listed = osp.join(root, 'DET_train_30classes.txt')
+    write(listed, 'train/img0 1\ntrain/img2 2\n')
+    out = osp.join(root, 'annotations', 'joint.json')
+    converter.main([root, '--split', 'VID/train', '--split', 'DET/train',
+                    '--image-list', listed, '--out', out])
+    with open(out) as f:
+        joint = json.load(f)
+    assert [i['file_name'] for i in joint['images']][-1] == 'DET/train/img0.JPEG'
+    for key in ('videos', 'images', 'annotations'):
+        ids = [item['id'] for item in joint[key]]
+        assert ids == list(range(1, len(ids) + 1)), key
+    assert len(joint['videos']) == 3 and len(joint['annotations']) == 9
+    dataset = DATASETS.build(dict(
+        type='ImagenetVIDDataset', data_root=root, ann_file=out,
+        data_prefix=dict(img_path='Data/'), pipeline=[],
+        filter_cfg=dict(filter_empty_gt=True, min_size=32)))
+    pairs = list(TrackImgSampler(dataset, seed=0))
+    frames = {dataset.get_data_info(v)['images'][f]['img_path']
+              for v, f in pairs}
+    assert len(pairs) == len(frames) == 5
+    assert osp.join(root, 'Data', 'DET/train/img0.JPEG') in frames
+    with pytest.raises(SystemExit):
+        converter.main([root, '--image-list', listed, '--split', 'DET/train',
+                        '--out', out])
+
+
 @pytest.mark.parametrize('content, message', [
     ('<annotation><size><width>3', 'malformed XML'),
     ('', 'malformed XML'),

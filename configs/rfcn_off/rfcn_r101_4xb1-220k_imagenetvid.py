@@ -94,31 +94,24 @@ test_pipeline = [
         ]),
     dict(type='PackTrackInputs')
 ]
+# The training set, ImageNet VID train and the 30-class DET images, is one
+# CocoVID file (tools/vid/ilsvrc_to_cocovid.py with both --split), whose
+# frames TrackImgSampler samples uniformly. (MMDetection 3.3's TrackImgSampler
+# cannot drive a ConcatDataset of the two: it yields each member's own video
+# indices, which mmengine's ConcatDataset cannot index.)
 train_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='TrackImgSampler'),
     dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                ann_file='annotations/imagenet_vid_train.json',
-                data_prefix=dict(img_path='Data/'),
-                filter_cfg=dict(filter_empty_gt=True, min_size=32),
-                pipeline=train_pipeline,
-                backend_args=backend_args),
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                ann_file='annotations/imagenet_det_30cls.json',
-                data_prefix=dict(img_path='Data/'),
-                filter_cfg=dict(filter_empty_gt=True, min_size=32),
-                pipeline=train_pipeline,
-                backend_args=backend_args),
-        ]))
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='annotations/imagenet_vid_det30_train.json',
+        data_prefix=dict(img_path='Data/'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=32),
+        pipeline=train_pipeline,
+        backend_args=backend_args))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,

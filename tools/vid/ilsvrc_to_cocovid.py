@@ -8,6 +8,10 @@ Layout read (the ILSVRC2015 release)::
 
 Each VID snippet becomes a video; each DET image containing one of the 30 VID
 classes becomes a one-frame video. ``file_name`` is relative to ``ROOT/Data``.
+Several ``--split`` go into one file (the training set of the R-FCN configs:
+VID train and the 30-class DET images, whose frames MMDetection's
+``TrackImgSampler`` then samples uniformly); an ``--image-list`` restricts the
+``--split`` before it.
 A box reaching outside its image is clipped to it, and an empty or inverted
 box (after clipping) is dropped; each warns naming the file, and the totals
 are printed. The json is written atomically.
@@ -15,12 +19,10 @@ are printed. The json is written atomically.
 Usage::
 
     python tools/vid/ilsvrc_to_cocovid.py ROOT --split VID/train \
-        --out ROOT/annotations/imagenet_vid_train.json
+        --split DET/train --image-list ROOT/ImageSets/DET_train_30classes.txt \
+        --out ROOT/annotations/imagenet_vid_det30_train.json
     python tools/vid/ilsvrc_to_cocovid.py ROOT --split VID/val \
         --out ROOT/annotations/imagenet_vid_val.json
-    python tools/vid/ilsvrc_to_cocovid.py ROOT --split DET/train \
-        --image-list ROOT/ImageSets/DET_train_30classes.txt \
-        --out ROOT/annotations/imagenet_det_30cls.json
 """
 import argparse
 import json
@@ -30,7 +32,7 @@ import sys
 import warnings
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -184,11 +186,14 @@ def read_image_list(list_file: str, split: str) -> List[str]:
 
 
 def convert(root: str, split: str, image_list: Optional[str] = None,
-            check_images: bool = False) -> dict:
+            check_images: bool = False,
+            writer: Optional[CocoVidWriter] = None) -> dict:
     """Convert ``ROOT/Annotations/<split>`` to CocoVID.
 
     ``split`` starting with ``VID`` groups frames by snippet folder; ``DET``
-    makes one-frame videos and skips images without a VID class.
+    makes one-frame videos and skips images without a VID class. With
+    ``writer``, the videos are added to it (ids continue) and the json
+    returned holds everything it has.
     """
     kind = split.split('/')[0]
     if kind not in ('VID', 'DET') or '/' not in split:
@@ -217,7 +222,7 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
                                     f'{osp.join(root, "Data", file_name)} is missing')
         video = osp.dirname(name) if kind == 'VID' else name[:-len('.xml')]
         groups[video].append((file_name, info))
-    writer = CocoVidWriter()
+    writer = writer if writer is not None else CocoVidWriter()
     for video in sorted(groups):
         writer.add_video(video, groups[video])
     if clipped or dropped:
@@ -227,18 +232,49 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
     return writer.to_json()
 
 
+def convert_splits(root: str, splits: Sequence[Tuple[str, Optional[str]]],
+                   check_images: bool = False) -> dict:
+    """Several ``(split, image_list or None)`` converted into one CocoVID json."""
+    writer = CocoVidWriter()
+    coco = {}
+    for split, image_list in splits:
+        coco = convert(root, split, image_list, check_images, writer=writer)
+    return coco
+
+
+class SplitAction(argparse.Action):
+    """``--split``: appends ``(split, None)`` to ``splits``."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.splits = list(namespace.splits or []) + [(value, None)]
+
+
+class ImageListAction(argparse.Action):
+    """``--image-list``: restricts the ``--split`` given before it."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if not namespace.splits:
+            parser.error('--image-list must follow the --split it restricts')
+        split, listed = namespace.splits[-1]
+        if listed is not None:
+            parser.error(f'--split {split} has two --image-list')
+        namespace.splits = namespace.splits[:-1] + [(split, value)]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='ILSVRC2015 root (with Annotations/, Data/)')
-    parser.add_argument('--split', required=True,
-                        help='VID/train, VID/val or DET/train')
+    parser.add_argument('--split', dest='splits', action=SplitAction,
+                        required=True, help='VID/train, VID/val or DET/train; '
+                        'several go into one file')
     parser.add_argument('--out', required=True, help='output json')
-    parser.add_argument('--image-list', help='ImageSets file restricting the '
-                        'images (e.g. the 30-class DET list)')
+    parser.add_argument('--image-list', action=ImageListAction,
+                        help='ImageSets file restricting the images of the '
+                        '--split before it (e.g. the 30-class DET list)')
     parser.add_argument('--check-images', action='store_true',
                         help='fail, naming the file, if a frame is missing')
     args = parser.parse_args(argv)
-    coco = convert(args.root, args.split, args.image_list, args.check_images)
+    coco = convert_splits(args.root, args.splits, args.check_images)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     atomic_write_text(args.out, json.dumps(coco))
     print(f'{args.out}: {len(coco["videos"])} videos, {len(coco["images"])} '

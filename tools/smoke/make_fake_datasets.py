@@ -61,7 +61,8 @@ sys.path.insert(0, REPO)
 from off_plugins.mmdet.vid_classes import VID_SYNSETS  # noqa: E402
 from off_plugins.utils import atomic_write_text, shipped_file  # noqa: E402
 
-FORMAT_VERSION = 1
+# a dataset's layout version: a fake dataset of another version is made again
+LAYOUT_VERSIONS = dict(ILSVRC=2)
 RECOGNITION_FORMS = ('videos', 'rawframes', 'flow')
 FLOW_METHODS = ('farneback', 'tvl1')
 
@@ -422,14 +423,13 @@ def make_ilsvrc(root: str, forms: Sequence[str], rng: np.random.Generator,
     # configs/rfcn_off/README.md, "Data preparation"
     tool = osp.join(REPO, 'tools', 'vid', 'ilsvrc_to_cocovid.py')
     ilsvrc = 'data/ILSVRC'
-    for split, out, extra in (
-            ('VID/train', 'imagenet_vid_train.json', []),
-            ('VID/val', 'imagenet_vid_val.json', []),
-            ('DET/train', 'imagenet_det_30cls.json',
-             ['--image-list', f'{ilsvrc}/ImageSets/DET_train_30classes.txt'])):
-        run_tool([tool, ilsvrc, '--split', split, '--out',
-                  f'{ilsvrc}/annotations/{out}', '--check-images', *extra],
-                 root, log)
+    for args, out in (
+            (['--split', 'VID/train', '--split', 'DET/train', '--image-list',
+              f'{ilsvrc}/ImageSets/DET_train_30classes.txt'],
+             'imagenet_vid_det30_train.json'),
+            (['--split', 'VID/val'], 'imagenet_vid_val.json')):
+        run_tool([tool, ilsvrc, *args, '--out', f'{ilsvrc}/annotations/{out}',
+                  '--check-images'], root, log)
     return ['data/ILSVRC2015', 'data/ILSVRC']
 
 
@@ -498,7 +498,7 @@ def make_dataset(root: str, dataset: str, forms: Sequence[str] = ('videos', ),
                          f'got {flow_method!r}')
     forms = sorted(set(forms) | {'videos'})
     want = dict(dataset=dataset, forms=forms, flow_method=flow_method,
-                seed=seed, version=FORMAT_VERSION)
+                seed=seed, version=LAYOUT_VERSIONS.get(dataset, 1))
     marker = marker_path(root, dataset)
     if osp.isfile(marker):
         with open(marker) as f:

@@ -119,10 +119,32 @@ def test_downloads_and_schedule_switched_as_documented(plans):
     assert rfcn.options['model.backbone.init_cfg'] is None
     assert rfcn.options['train_cfg.max_iters'] == smoke.TRAIN_ITERS
     paths = smoke.data_options(rfcn, '/fake')
-    assert paths['train_dataloader.dataset.datasets.1.data_root'] == '/fake/data/ILSVRC/'
+    assert paths['train_dataloader.dataset.data_root'] == '/fake/data/ILSVRC/'
     assert paths['val_evaluator.ann_file'] == '/fake/data/ILSVRC/annotations/imagenet_vid_val.json'
     # OFF-TSM's own backbone downloads nothing: nothing to switch off
     assert not any('pretrained' in k for k in plans[OFF_TSM].options)
+
+
+def test_members_of_a_concat_dataset_are_pointed_at_one_by_one():
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='ConcatDataset', datasets=[
+            dict(type='CocoDataset', data_root='data/coco/',
+                 ann_file='annotations/train.json'),
+            dict(type='VideoDataset', ann_file='data/k/list.txt',
+                 data_prefix=dict(video='data/k/videos'))]))))
+    refs = smoke.dataset_refs(cfg)
+    assert [(r.key, r.dataset, r.form) for r in refs] == [
+        ('train_dataloader.dataset.datasets.0', 'coco', None),
+        ('train_dataloader.dataset.datasets.1', 'k', 'videos')]
+    plan = smoke.Plan(name='cfg', path='cfg.py', toolbox='mmdet', datasets=refs)
+    assert smoke.data_options(plan, '/fake') == {
+        'train_dataloader.dataset.datasets.0.data_root': '/fake/data/coco/',
+        'train_dataloader.dataset.datasets.1.ann_file': '/fake/data/k/list.txt',
+        'train_dataloader.dataset.datasets.1.data_prefix.video':
+        '/fake/data/k/videos'}
+    cfg.train_dataloader.dataset.datasets[0].data_root = 'elsewhere/'
+    with pytest.raises(ValueError, match='cannot tell the dataset'):
+        smoke.dataset_refs(cfg)
 
 
 def write_flow_frames(root, names):

@@ -62,9 +62,12 @@ that covered it.
 The table gives per config: OK or the error (the last line the tool printed),
 seconds of the second training iteration (mmengine's ``IterTimerHook``, data
 included, read from the checkpoint's message hub; the first also holds
-one-off setup), the test loop's mean seconds per sample, and the peak
-resident memory of the train and test processes (``ru_maxrss`` from
-``wait4``). With ``--jobs N`` runs overlap; time them with ``--jobs 1``.
+one-off setup), the test loop's mean seconds per sample, and, of the train
+and the test process, the peak resident memory and the CPU time
+(``ru_maxrss``, ``ru_utime + ru_stime`` from ``wait4``; start-up included).
+Wall times depend on what else the machine runs; CPU time much less. With
+``--jobs N`` runs overlap, each with ``OMP_NUM_THREADS`` = cores / N; time
+iterations with ``--jobs 1``.
 
 Resumable: each config's result is ``WORK_DIR/results/<config>.json``,
 written atomically last; a rerun skips configs whose result holds the same
@@ -693,18 +696,21 @@ def table_row(config: str, run: str, result: dict, note: str = '') -> str:
     else:
         status = 'FAILED: ' + str(result['error']).replace('|', '\\|')
     times = result.get('iteration_seconds') or []
-    rss = [result[k]['max_rss_gib'] for k in ('train', 'test')
-           if result.get(k)]
-    peak = ' / '.join(fmt(r) for r in rss) if rss else '-'
+
+    def both(key: str, spec: str) -> str:
+        values = [result[k].get(key) for k in ('train', 'test') if result.get(k)]
+        return ' / '.join(fmt(v, spec) for v in values) if values else '-'
+
     return (f'| {config} | {run} | {status} | '
             f'{fmt(times[-1] if times else None)} | '
-            f'{fmt(result.get("test_seconds_per_sample"))} | {peak} | '
+            f'{fmt(result.get("test_seconds_per_sample"))} | '
+            f'{both("max_rss_gib", ".2f")} | {both("cpu_seconds", ".0f")} | '
             f'{fmt(result.get("wall_seconds"), ".0f")} |')
 
 
 TABLE_HEAD = ('| config | run | result | train s/iter | test s/sample | '
-              'peak RSS GiB (train / test) | wall s |\n'
-              '| --- | --- | --- | --- | --- | --- | --- |')
+              'peak RSS GiB (train / test) | CPU s (train / test) | wall s |\n'
+              '| --- | --- | --- | --- | --- | --- | --- | --- |')
 
 
 # ---------------------------------------------------------------- main
@@ -746,7 +752,7 @@ def main(argv=None) -> int:
     import off_plugins  # noqa: F401  (toolbox compatibility first)
     from make_fake_datasets import make_dataset
 
-    started = time.time()
+    started, load_before = time.time(), os.getloadavg()[0]
     work_dir = osp.abspath(args.work_dir)
     paths = ([osp.abspath(c) for c in args.configs] if args.configs
              else find_configs())
@@ -865,7 +871,7 @@ def main(argv=None) -> int:
                  f'{"all OK" if all_ok else "NOT all OK"}; '
                  f'{minutes:.1f} min wall (--jobs {args.jobs}), '
                  f'{cpu / 60:.1f} CPU-min in the runs\' train/test '
-                 f'processes, load average '
+                 f'processes; load average {load_before:.2f} at the start, '
                  f'{os.getloadavg()[0]:.2f} at the end.')
     table = '\n'.join(lines)
     from off_plugins.utils import atomic_write_text

@@ -74,7 +74,6 @@ def test_runs_are_shared_only_by_configs_that_differ_in_paths(plans):
     assert plans[UCF_OFF7.format(2)].stage1 == UCF_TSN.format(2)
     # a released checkpoint is made by the toolbox config of its name
     assert plans[OFF_TSM].stage1 == TSM_RELEASED
-    assert plans[TSM_RELEASED].external
     assert plans[TSM_RELEASED].display == f'mmaction::recognition/tsm/{TSM_RELEASED}.py'
 
 

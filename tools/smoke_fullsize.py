@@ -155,9 +155,7 @@ class Plan:
     evaluator_files: Dict[str, str] = field(default_factory=dict)
     options: Dict[str, object] = field(default_factory=dict)
     stage1: Optional[str] = None  # plan name giving load_from
-    external: bool = False  # a toolbox config run only for its checkpoint
     error: Optional[str] = None
-    loop: str = ''
 
     @property
     def display(self) -> str:
@@ -279,13 +277,15 @@ def download_options(node, prefix: str, scope: str = '') -> Dict[str, object]:
     return options
 
 
-def loop_options(cfg) -> Tuple[str, Dict[str, object]]:
+def loop_options(cfg) -> Dict[str, object]:
+    """Training cut to :data:`TRAIN_ITERS` iterations (an epoch-based loop
+    runs one epoch of the 2-sample fake training split)."""
     train_cfg = cfg.get('train_cfg') or {}
     kind = train_cfg.get('type', '')
     if kind == 'IterBasedTrainLoop' or (not kind and 'max_iters' in train_cfg):
-        return 'iter', {'train_cfg.max_iters': TRAIN_ITERS}
+        return {'train_cfg.max_iters': TRAIN_ITERS}
     if kind == 'EpochBasedTrainLoop' or (not kind and 'max_epochs' in train_cfg):
-        return 'epoch', {'train_cfg.max_epochs': 1}
+        return {'train_cfg.max_epochs': 1}
     raise ValueError(f'train_cfg type {kind!r}: cannot cut it to '
                      f'{TRAIN_ITERS} iterations')
 
@@ -342,14 +342,14 @@ def toolbox_config(toolbox: str, name: str) -> Optional[str]:
     return hits[0] if hits else None
 
 
-def make_plan(path: str, shipped: Dict[str, str], plans: Dict[str, Plan],
-              external: bool = False) -> Plan:
+def make_plan(path: str, shipped: Dict[str, str],
+              plans: Dict[str, Plan]) -> Plan:
     """Plan ``path`` (and, first, the stage-1 config its ``load_from`` names)."""
     from mmengine.config import Config
     name = osp.splitext(osp.basename(path))[0]
     if name in plans:
         return plans[name]
-    plan = Plan(name=name, path=path, toolbox='project', external=external)
+    plan = Plan(name=name, path=path, toolbox='project')
     plans[name] = plan
     try:
         cfg = Config.fromfile(path)
@@ -358,7 +358,6 @@ def make_plan(path: str, shipped: Dict[str, str], plans: Dict[str, Plan],
         plan.tools = tools_for(cfg, plan.toolbox)
         plan.datasets = dataset_refs(cfg)
         plan.evaluator_files = evaluator_files(cfg)
-        plan.loop, loop = loop_options(cfg)
         options = download_options(cfg.get('model'), 'model',
                                    scope if plan.toolbox != 'project' else '')
         for loader in DATALOADERS:
@@ -366,7 +365,7 @@ def make_plan(path: str, shipped: Dict[str, str], plans: Dict[str, Plan],
                 options.update({f'{loader}.batch_size': 1,
                                 f'{loader}.num_workers': 0,
                                 f'{loader}.persistent_workers': False})
-        options.update(loop)
+        options.update(loop_options(cfg))
         plan.options = options
         stage1_fp = ''
         load_from = cfg.get('load_from')
@@ -391,7 +390,7 @@ def plan_stage1(plan: Plan, load_from: str, shipped: Dict[str, str],
         if found is None:
             raise ValueError(f'load_from {load_from}: no {plan.toolbox} '
                              f'config {name}.py to make the checkpoint with')
-        stage1 = make_plan(found, shipped, plans, external=True)
+        stage1 = make_plan(found, shipped, plans)
     else:
         raise ValueError(f'load_from {load_from}: names neither a config of '
                          'this repository (work_dirs/<config>/...) nor a '
@@ -739,6 +738,38 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def plan_runs(rows: Sequence[Plan], plans: Dict[str, Plan]
+              ) -> Tuple[Dict[str, Plan], Dict[str, Plan], Set[str]]:
+    """Which run covers which config.
+
+    Returns:
+        representative: config name -> the plan whose run covers it (the
+            first config of its fingerprint; split 1 sorts first).
+        runs: run name -> plan: the representatives, and each stage 1 they
+            need (a stage-1 config not among the rows, e.g. a toolbox's
+            config, runs training only).
+        train_only: names of those stage-1-only runs.
+    """
+    groups: Dict[str, List[Plan]] = {}
+    for plan in rows:
+        key = plan.fingerprint if not plan.error else f'error:{plan.name}'
+        groups.setdefault(key, []).append(plan)
+    representative = {p.name: group[0] for group in groups.values()
+                      for p in group}
+    runs = {rep.name: rep for rep in representative.values()}
+    train_only = set()
+    pending = list(runs.values())
+    while pending:
+        plan = pending.pop()
+        if plan.stage1:
+            parent = representative.get(plan.stage1, plans[plan.stage1])
+            if parent.name not in runs:
+                runs[parent.name] = parent
+                train_only.add(parent.name)
+                pending.append(parent)
+    return representative, runs, train_only
+
+
 def selected(path: str, patterns: Optional[Sequence[str]]) -> bool:
     """Whether the config file name matches a pattern (with or without .py)."""
     names = (osp.basename(path), osp.splitext(osp.basename(path))[0])
@@ -765,29 +796,15 @@ def main(argv=None) -> int:
     if not rows:
         print(f'no config matches {args.only}', file=sys.stderr)
         return 2
-    # one run a fingerprint; the first config (splits sort split1 first)
-    # runs, unless a config is a stage 1 that another plan names
-    groups: Dict[str, List[Plan]] = {}
-    for plan in rows:
-        key = plan.fingerprint if not plan.error else f'error:{plan.name}'
-        groups.setdefault(key, []).append(plan)
-    representative = {p.name: group[0] for group in groups.values()
-                      for p in group}
-    # stage-1 plans that no selected row covers run on their own (train only)
-    needed = {}
-    for plan in rows:
-        rep = representative[plan.name]
-        stage = rep
-        while stage.stage1:
-            parent = plans[stage.stage1]
-            parent_rep = representative.get(parent.name, parent)
-            needed[parent_rep.name] = parent_rep
-            stage = parent_rep
-    runs = {rep.name: rep for rep in representative.values()}
-    for name, plan in needed.items():
-        runs.setdefault(name, plan)
-    train_only = {n for n in runs if n not in representative}
-    keep = set(needed) if not args.keep_checkpoints else set(runs)
+    representative, runs, train_only = plan_runs(rows, plans)
+
+    def stage1_run(plan: Plan) -> Optional[str]:
+        """The run whose checkpoint ``plan`` loads."""
+        return (representative.get(plan.stage1, plans[plan.stage1]).name
+                if plan.stage1 else None)
+
+    keep = set(runs) if args.keep_checkpoints else {
+        stage1_run(plan) for plan in runs.values()} - {None}
 
     if args.list:
         for name, plan in runs.items():
@@ -814,37 +831,32 @@ def main(argv=None) -> int:
             plan.error = f'fake data: {bad[0]}'
 
     smoke = Smoke(work_dir, args.jobs)
-    order = []
+    order: List[str] = []  # stage 1 before stage 2
 
-    def visit(plan: Plan) -> None:
-        if plan.name in [p.name for p in order]:
-            return
-        if plan.stage1:
-            parent = plans[plan.stage1]
-            visit(runs.get(representative.get(parent.name, parent).name, parent))
-        order.append(plan)
+    def visit(name: str) -> None:
+        if name not in order:
+            parent = stage1_run(runs[name])
+            if parent:
+                visit(parent)
+            order.append(name)
 
-    for plan in runs.values():
-        visit(plan)
-    results: Dict[str, dict] = {}
+    for name in runs:
+        visit(name)
     futures = {}
 
     def execute(plan: Plan) -> dict:
-        stage1 = None
-        if plan.stage1:
-            parent = plans[plan.stage1]
-            stage1 = futures[representative.get(parent.name, parent).name].result()
-        return smoke.run(plan, stage1, plan.name in keep,
-                         plan.name in train_only)
+        parent = stage1_run(plan)
+        return smoke.run(plan, futures[parent].result() if parent else None,
+                         plan.name in keep, plan.name in train_only)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for plan in order:
-            futures[plan.name] = pool.submit(execute, plan)
-        for name, future in futures.items():
-            results[name] = future.result()
+        # submitted in order, so a run waits only on runs already started
+        for name in order:
+            futures[name] = pool.submit(execute, runs[name])
+        results = {name: future.result() for name, future in futures.items()}
 
     lines = [TABLE_HEAD]
-    for name in [p.name for p in order if p.name in train_only]:
+    for name in [n for n in order if n in train_only]:
         lines.append(table_row(runs[name].display, 'stage 1 only',
                                results[name], 'train only'))
     all_ok = all(results[n]['ok'] for n in train_only)

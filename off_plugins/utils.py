@@ -1,9 +1,9 @@
 """Small helpers shared across the package: installed toolbox files, atomic writes."""
+import importlib.util
 import os
 import os.path as osp
 
 from mmengine.utils import get_installed_path
-from pkg_resources import DistributionNotFound
 
 
 def package_root(package: str) -> str:
@@ -13,11 +13,9 @@ def package_root(package: str) -> str:
     Raises:
         ModuleNotFoundError: naming ``package`` when it is not installed.
     """
-    try:
-        return get_installed_path(package)
-    except (DistributionNotFound, RuntimeError):
-        raise ModuleNotFoundError(f'{package} is not installed',
-                                  name=package) from None
+    if importlib.util.find_spec(package) is None:
+        raise ModuleNotFoundError(f'{package} is not installed', name=package)
+    return get_installed_path(package)
 
 
 def shipped_file(package: str, *parts: str) -> str:

@@ -3,24 +3,27 @@ import importlib.util
 import os
 import os.path as osp
 
+from mmengine.utils import get_installed_path
+
 
 def package_root(package: str) -> str:
-    """Directory of an installed package, found without importing it.
+    """Directory of an installed package (``mmengine``'s
+    ``get_installed_path``, which finds it without importing it).
 
     Raises:
         ModuleNotFoundError: naming ``package`` when it is not installed.
     """
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
+    if importlib.util.find_spec(package) is None:
         raise ModuleNotFoundError(f'{package} is not installed', name=package)
-    return list(spec.submodule_search_locations)[0]
+    return get_installed_path(package)
 
 
 def shipped_file(package: str, *parts: str) -> str:
     """Path of a file an OpenMMLab wheel ships under ``<package>/.mim/``.
 
-    For example ``shipped_file('mmaction', 'tools', 'train.py')``. The path
-    is not checked: callers say what is missing in their own terms.
+    For example ``shipped_file('mmaction', 'tools', 'train.py')``, the place
+    where ``mim train`` finds it. The path is not checked: callers say what is
+    missing in their own terms.
     """
     return osp.join(package_root(package), '.mim', *parts)
 

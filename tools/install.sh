@@ -23,6 +23,7 @@ NUMPY_SPEC=${NUMPY_SPEC:-numpy}
 # torch 2.13 needs setuptools>=77.0.3; mmcv's setup.py and mmengine's
 # `mmaction::` base configs need pkg_resources, gone in setuptools 81.
 SETUPTOOLS='setuptools>=77.0.3,<81'
+OPENCV_SPEC=${OPENCV_SPEC:-opencv-contrib-python}
 PIP=("$PY" -m pip install --disable-pip-version-check)
 
 step() { printf '\n[install] %s\n' "$*"; }
@@ -49,7 +50,25 @@ fi
 step "OpenMMLab toolboxes, video/image I/O and test dependencies"
 "${PIP[@]}" "$SETUPTOOLS" "$NUMPY_SPEC" mmengine==0.10.7 mmdet==3.3.0 mmaction2==1.2.0 \
     importlib_metadata decord==0.6.0 pycocotools scipy pytest scikit-video \
-    scikit-image
+    scikit-image matplotlib
+
+step "openmim (mim train / mim test) and the pre-commit hooks' tools"
+# openmim's dependency opendatalab pulls openxlab, which pins setuptools 60
+# (no longer builds for torch 2.13) and old requests/rich: mim itself never
+# imports either, so openmim is installed without them.
+"${PIP[@]}" --no-deps openmim==0.3.9
+"${PIP[@]}" "$SETUPTOOLS" Click colorama model-index pandas requests rich \
+    tabulate pre-commit flake8 isort==4.3.21 yapf
+
+step "OpenCV's contrib build (TV-L1 optical flow lives in cv2.optflow)"
+# mmcv depends on plain opencv-python, which writes the same cv2/ package
+# without the contrib modules: whichever is installed last wins. Keep the plain
+# one (it satisfies mmcv's requirement) and write the contrib build over it.
+if "$PY" -c "import cv2; cv2.optflow.DualTVL1OpticalFlow_create" 2>/dev/null; then
+    echo "cv2.optflow already available"
+else
+    "${PIP[@]}" --force-reinstall --no-deps "$OPENCV_SPEC"
+fi
 
 step "FFmpeg (JPEG2000 encoder for the restoration task)"
 if command -v ffmpeg >/dev/null 2>&1; then
@@ -66,3 +85,6 @@ step "off_plugins (editable)"
 
 step "check"
 "$PY" -c "import off_plugins, mmcv.ops, mmdet.models, mmaction.models; print('off_plugins stack OK')"
+"$PY" -c "import cv2; cv2.optflow.DualTVL1OpticalFlow_create; print('cv2', cv2.__version__, 'with cv2.optflow OK')"
+"$PY" -c "import pkg_resources, setuptools; print('setuptools', setuptools.__version__, 'with pkg_resources OK')"
+command -v mim >/dev/null && mim --version

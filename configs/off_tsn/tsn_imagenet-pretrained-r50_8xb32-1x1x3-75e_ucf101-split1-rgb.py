@@ -42,7 +42,11 @@ param_scheduler = [
 optim_wrapper = dict(optimizer=dict(lr=0.001, weight_decay=0.0005))
 # A run killed at any moment resumes (--resume) from its last complete
 # checkpoint, with the random state of that moment (off_plugins/hooks.py).
-default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+# The test tool's --show / --show-dir enable the visualization hook; this one
+# draws 2D recognizers' (segments, C, H, W) inputs (off_plugins/mmaction).
+default_hooks = dict(
+    checkpoint=dict(type='AtomicCheckpointHook'),
+    visualization=dict(type='SegmentVisualizationHook', enable=False))
 custom_hooks = [
     dict(type='RandomStateHook'), dict(type='InputCheckHook'),
     dict(type='CheckpointCoverageHook')]

@@ -13,7 +13,8 @@ from .modalities import (FlowFlip, FlowTenCrop, RGBDiff, negate_flow_x,
                          rgb_diff_channels)
 from .neck import OFFNeck
 from .sampling import FixedIntervalSampleFrames
+from .visualization import SegmentVisualizationHook
 
 __all__ = ['InputCheckHook', 'check_labels', 'CheckedDecordInit', 'CheckedRawFrameDecode', 'CrossModalityResNet',
            'FixedIntervalSampleFrames', 'FlowFlip', 'FlowTenCrop', 'OFFHead', 'OFFNeck', 'RGBDiff',
-           'negate_flow_x', 'rgb_diff_channels']
+           'SegmentVisualizationHook', 'negate_flow_x', 'rgb_diff_channels']

@@ -16,6 +16,12 @@ A box reaching outside its image is clipped to it, and an empty or inverted
 box (after clipping) is dropped; each warns naming the file, and the totals
 are printed. The json is written atomically.
 
+It follows MMTracking's ImageNet VID/DET converters
+(``tools/convert_datasets/ilsvrc/imagenet2coco_vid.py`` and
+``imagenet2coco_det.py``, Apache-2.0): the same CocoVID layout (``videos``,
+``images`` with ``frame_id``, ``annotations`` with ``instance_id``), the same
+30 classes and the DET-30 image list of the FGFA/DFF recipes.
+
 Usage::
 
     python tools/vid/ilsvrc_to_cocovid.py ROOT --split VID/train \

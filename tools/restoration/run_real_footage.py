@@ -44,7 +44,7 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
 from mmengine.runner import Runner
 from off_plugins.restoration import read_rgb
-from off_plugins.restoration.compress import compress_dataset, resolve_backend
+from vimeo_compression import compress_dataset, resolve_backend
 from off_plugins.restoration.quality import psnr, ssim, to_uint8_image
 from off_plugins.utils import atomic_write_text, package_root
 

@@ -1,0 +1,1 @@
+"""Data preparation of the tools: flow extraction, the generated motion datasets."""

@@ -20,7 +20,7 @@ import off_plugins.hooks  # noqa: F401  (CheckpointCoverageHook)
 from mmengine.config import Config
 
 from launch_tools.cli import (add_common_arguments, build_runner, load_config,
-                             parse, process_group_closed_on_exit)
+                              parse, process_group_closed_on_exit)
 
 
 def parse_args(argv=None):

@@ -28,6 +28,8 @@ def hook(name, args):
 
 sys.addaudithook(hook)
 sys.argv = sys.argv[1:]
+# as `python TOOL` does: the tool's folder first on the path (its helpers)
+sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name='__main__')
 '''
 

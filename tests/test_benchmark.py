@@ -10,16 +10,18 @@ import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from test_dist import main_job_config
-from off_plugins.analysis import benchmark
-from off_plugins.analysis.benchmark import (count_flops, interleaved_times,
-                                            module_time_share, paired_ratios,
-                                            summarize)
-from off_plugins.analysis.models import (build_recognizer, clip_batch,
-                                         input_channels, load_config,
-                                         recognizer_scores, resolve_config)
 from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
                               temporal_difference)
+
+from analysis_tools import benchmark
+from analysis_tools.benchmark import (count_flops, interleaved_times,
+                                      module_time_share, paired_ratios,
+                                      summarize)
+from analysis_tools.models import (build_recognizer, clip_batch,
+                                   input_channels, load_config,
+                                   recognizer_scores, resolve_config)
+from test_dist import main_job_config
+from tool_loader import helpers_env, load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = main_job_config('STAGE1')  # TSN
@@ -178,13 +180,13 @@ def test_cpu_forward_peak_sees_a_large_temporary():
     # A fresh process, as the function asks: in this one, memory that earlier
     # tests freed but the allocator kept resident would hide the peak.
     code = ('import torch\n'
-            'from off_plugins.analysis.benchmark import cpu_forward_peak_bytes\n'
+            'from analysis_tools.benchmark import cpu_forward_peak_bytes\n'
             'def forward():\n'
             '    t = torch.ones(32 * 2 ** 20 // 4)  # 32 MiB, touched\n'
             '    return float(t.sum())\n'
             'print(cpu_forward_peak_bytes(forward))\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env=helpers_env())
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout.split()[-1]) >= 30 * 2 ** 20
 
@@ -216,12 +218,7 @@ def test_recognizers_from_main_job_configs():
 
 
 def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', osp.join(REPO, 'tools', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    result = tool.main([
+    result = load_tool('benchmark.py').main([
         STAGE2, STAGE1, '--shape', '1', '8', '32', '32', '--warmup', '0',
         '--repeats', '2', '--max-flops-ratio', '100', '--min-throughput-ratio',
         '100', '--json', str(tmp_path / 'r.json')
@@ -236,7 +233,6 @@ def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):
 
 
 def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
-    from tool_loader import load_tool
     diff_off = osp.join(
         REPO, 'configs/off_tsn',
         'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py')
@@ -271,7 +267,6 @@ def test_input_channels_are_the_first_convolution_s(config, channels):
      'layers'),
 ])
 def test_benchmark_tool_bad_configs_end_in_one_line(args, message):
-    from tool_loader import load_tool
     with pytest.raises(SystemExit) as err:
         load_tool('benchmark.py').main(args + ['--repeats', '1'])
     assert str(err.value).startswith(f'benchmark.py: error: {message}')
@@ -280,7 +275,6 @@ def test_benchmark_tool_bad_configs_end_in_one_line(args, message):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU-only torch')
 def test_benchmark_tool_cuda_without_cuda_is_a_usage_error(capsys):
-    from tool_loader import load_tool
     with pytest.raises(SystemExit) as err:
         load_tool('benchmark.py').main([STAGE2, STAGE1, '--device', 'cuda'])
     assert err.value.code == 2

@@ -231,13 +231,8 @@ def build_recognizer(path):
 
 
 def action_samples(labels):
-    from mmaction.structures import ActionDataSample
-    out = []
-    for label in labels:
-        d = ActionDataSample()
-        d.set_gt_label(label)
-        out.append(d)
-    return out
+    from test_mmaction_models import samples
+    return samples(labels)
 
 
 @needs_module('mmaction')

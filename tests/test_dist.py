@@ -98,7 +98,7 @@ def data_options(root, batch_size):
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     """Train with 2 and 1 processes, test one checkpoint with 2 and 1."""
-    from off_plugins.toydata import make_motion_dataset
+    from data_tools.motion import make_motion_dataset
     tmp = tmp_path_factory.mktemp('dist')
     root = str(tmp / 'offmotion')
     make_motion_dataset(root, {'train': 1, 'val': 1}, size=32, num_frames=16,

@@ -20,7 +20,9 @@ from mmaction.registry import TRANSFORMS
 
 from off_plugins.mmaction import (  # registers the transforms
     CheckedRawFrameDecode, FixedIntervalSampleFrames)
-from off_plugins.mmaction import flow as F
+
+from data_tools import flow as F
+from tool_loader import helpers_env
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SIZE, FRAMES, SQUARE, STEP = 32, 9, 8, 2
@@ -409,11 +411,11 @@ def test_second_extraction_into_the_same_folder_stops(videos, tmp_path):
     first = subprocess.Popen(
         [sys.executable, '-c',
          'import sys, time\n'
-         'from off_plugins.mmaction.flow import extraction_lock\n'
+         'from data_tools.flow import extraction_lock\n'
          'with extraction_lock(sys.argv[1]):\n'
          '    print("locked", flush=True)\n'
          '    time.sleep(60)\n', out],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, text=True, env=helpers_env())
     try:
         assert first.stdout.readline().strip() == 'locked'
         in_progress = osp.join(out, 'a', 'v1.tmp-99999')

@@ -20,11 +20,12 @@ import torch
 from mmengine.evaluator import DumpResults, Evaluator
 
 from mmaction.structures import ActionDataSample
-from off_plugins.analysis.fusion import (check_aligned, evaluate, fuse,
-                                         fusion_table, load_dump, video_name)
-from off_plugins.jobs import test_summary as job_summary
 from off_plugins.safe_pickle import UnsafePickleError, load_prediction_dump
 from off_plugins.utils import shipped_file
+
+from analysis_tools.fusion import (check_aligned, evaluate, fuse,
+                                   fusion_table, load_dump, video_name)
+from job_tools.runs import test_summary as job_summary
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FUSE_SCORES = osp.join(REPO, 'tools', 'fuse_scores.py')

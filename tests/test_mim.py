@@ -22,8 +22,8 @@ import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
 
-from off_plugins.jobs import offmotion_data_options
-from off_plugins.toydata import make_motion_dataset
+from data_tools.motion import make_motion_dataset
+from job_tools.runs import offmotion_data_options
 from tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -16,11 +16,12 @@ import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
 
-from kill_at import killed_command
-from off_plugins.jobs import (job_config, offmotion_data_options,
-                              offmotion_data_settings)
-from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
 from off_plugins.utils import shipped_file
+
+from data_tools.motion import MOTION_CLASSES, make_motion_dataset
+from job_tools.runs import (job_config, offmotion_data_options,
+                            offmotion_data_settings)
+from kill_at import killed_command
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')

@@ -221,7 +221,7 @@ def test_video_shorter_than_a_segment_names_the_video():
 
 
 def test_rgb_diff_pipeline_on_a_real_video(tmp_path):
-    from off_plugins.toydata import make_motion_dataset
+    from data_tools.motion import make_motion_dataset
     root = tmp_path / 'offmotion'
     make_motion_dataset(str(root), videos_per_class={'val': 1}, num_frames=20)
     cfg = Config.fromfile(osp.join(

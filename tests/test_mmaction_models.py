@@ -12,9 +12,9 @@ import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
-
-from off_plugins.analysis.models import input_channels
 from off_plugins.mmaction import OFFNeck
+
+from analysis_tools.models import input_channels
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'off_ts[nm]', '*.py')))

@@ -12,7 +12,7 @@ import off_plugins.mmaction  # noqa: F401
 from mmaction.registry import TRANSFORMS
 from mmaction.utils import register_all_modules
 from off_plugins.mmaction import CheckedDecordInit, FixedIntervalSampleFrames
-from off_plugins.toydata.motion import write_mp4
+from data_tools.motion import write_mp4
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Every config with an OFF neck (the tsn_ configs are the TSN baselines).

@@ -8,8 +8,8 @@ import sys
 import pytest
 import torch
 
-from off_plugins.mmaction.flow import extract_flow_list
-from off_plugins.toydata import MOTION_CLASSES, make_motion_dataset
+from data_tools.flow import extract_flow_list
+from data_tools.motion import MOTION_CLASSES, make_motion_dataset
 from test_mmaction_e2e import REPO, TOOLS, tool
 
 CONFIGS = osp.join(REPO, 'configs', 'off_tsn')

@@ -81,11 +81,11 @@ def real_models():
 
 def test_table7_rows_differ_only_in_off(real_models):
     necks = {name: m.neck for name, m in real_models.items()}
-    assert necks['rfcn'].num_frames == 1 and not hasattr(necks['rfcn'], 'pyramid')
+    assert necks['rfcn'].num_frames == 1 and necks['rfcn'].off is None
     for name in ('ss-wo-se', 'ss', 'ms'):
         assert necks[name].num_frames == 2
-    assert len(necks['ss'].pyramid.units) == 1
-    assert [u.in_channels for u in necks['ms'].pyramid.units] == [512, 1024]
+    assert len(necks['ss'].off.pyramid.units) == 1
+    assert [u.in_channels for u in necks['ms'].off.pyramid.units] == [512, 1024]
     count_se = {name: sum(isinstance(m, SqueezeExcite) for m in n.modules())
                 for name, n in necks.items()}
     assert count_se['ss-wo-se'] == 0 and count_se['ss'] > 0
@@ -116,7 +116,7 @@ def test_real_config_losses(real_models, name):
     model.zero_grad()
     total.backward()
     assert model.roi_head.bbox_head.fc_cls.weight.grad.abs().sum() > 0
-    for unit in model.neck.pyramid.units:  # both OFF scales receive gradient
+    for unit in model.neck.off.pyramid.units:  # both OFF scales receive gradient
         assert unit.reduce[0].weight.grad.abs().sum() > 0
 
 
@@ -190,7 +190,7 @@ def test_off_detector_starts_as_the_single_frame_baseline(name):
     off.init_weights()
     missing, unexpected = off.load_state_dict(baseline.state_dict(), strict=False)
     assert not unexpected
-    assert missing and all(k.startswith(('neck.pyramid.', 'neck.fuse.')) for k in missing)
+    assert missing and all(k.startswith('neck.off.') for k in missing)
     batch = make_batch(size=(96, 128), num_classes=3)
     batch['inputs'][0][0] = batch['inputs'][0][0].flip(-1)  # a reference unlike the key
     data = off.data_preprocessor(batch, training=False)
@@ -214,7 +214,7 @@ def test_off_detector_starts_as_the_single_frame_baseline(name):
     losses = off.loss(*off.data_preprocessor(
         make_batch(num_samples=2, size=(96, 128), num_classes=3), True).values())
     off.parse_losses(losses)[0].backward()
-    assert off.neck.fuse[-1].weight.grad.abs().sum() > 0
+    assert off.neck.off.fuse[-1].weight.grad.abs().sum() > 0
 
 
 def test_key_frame_is_picked_whatever_the_order(toy_models):
@@ -285,8 +285,9 @@ def test_neck_with_bottleneck_blocks_starts_as_the_key_features():
     from off_plugins.core import BottleneckBlock
     torch.manual_seed(0)
     neck = OFFReduceNeck(in_channels=[16, 32], out_channels=32,
-                         off=dict(off_levels=(0, ), stage_channels=(16, 32),
-                                  reduced_channels=8, block='bottleneck'))
+                         off=dict(type='OFFBranch', off_levels=(0, ),
+                                  stage_channels=(16, 32), reduced_channels=8,
+                                  block='bottleneck'))
     neck.init_weights()
     blocks = [m for m in neck.modules() if isinstance(m, BottleneckBlock)]
     assert len(blocks) == 3  # one a pyramid scale, one in the blend
@@ -299,13 +300,15 @@ def test_neck_with_bottleneck_blocks_starts_as_the_key_features():
     assert torch.equal(out, key)
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(in_channels=[512, 2048], off=dict(off_levels=(1, ))), 'off_levels index 1'),
-    (dict(in_channels=[512, 2048], off=dict(se=True)), 'unknown off keys'),
-    (dict(in_channels=[], off=None), 'in_channels must list'),
+@pytest.mark.parametrize('kwargs, error, message', [
+    (dict(in_channels=[512, 2048], off=dict(type='OFFBranch', off_levels=(1, ))),
+     ValueError, 'off_levels index 1'),
+    (dict(in_channels=[512, 2048], off=dict(type='OFFBranch', se=True)),
+     TypeError, "unexpected keyword argument 'se'"),
+    (dict(in_channels=[], off=None), ValueError, 'in_channels must list'),
 ])
-def test_neck_rejects_bad_settings(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_neck_rejects_bad_settings(kwargs, error, message):
+    with pytest.raises(error, match=message):
         OFFReduceNeck(**kwargs)
 
 

@@ -6,10 +6,10 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from off_plugins.toydata import VARIANTS, MotionSpec, make_motion_dataset
-from off_plugins.toydata.motion import (ALL_MOTIONS, HOLDOUT_PHOTOS,
-                                        TUNING_PHOTOS, _bounce, render_spec_video,
-                                        render_video)
+from data_tools.motion import (ALL_MOTIONS, HOLDOUT_PHOTOS, TUNING_PHOTOS,
+                               VARIANTS, MotionSpec, _bounce,
+                               make_motion_dataset, render_spec_video,
+                               render_video)
 
 
 def test_at_least_three_variants_differing_in_several_axes():

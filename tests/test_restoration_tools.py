@@ -9,18 +9,14 @@ import sys
 
 import numpy as np
 import pytest
-from tool_loader import load_tool
 from PIL import Image
 
 import off_plugins  # noqa: F401
 from off_plugins.restoration import ClipError, psnr
-from off_plugins.restoration import compress
+
+import vimeo_compression as compress
 from test_restoration_helpers import make_vimeo
-
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
-
-
-
+from tool_loader import TOOLS, load_tool
 
 compress_vimeo = load_tool('restoration/compress_vimeo.py')
 run_real_footage = load_tool('restoration/run_real_footage.py')

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from data_tools import fake_datasets
 from mmengine.config import Config
 from tool_loader import load_tool
 
@@ -16,7 +17,7 @@ from off_plugins.utils import shipped_file
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 smoke = load_tool('smoke_fullsize.py')
-fake = load_tool('smoke/make_fake_datasets.py')
+fake = fake_datasets
 
 UCF_TSN = 'tsn_imagenet-pretrained-r50_8xb32-1x1x3-75e_ucf101-split{}-rgb'
 HMDB_TSN = 'tsn_imagenet-pretrained-r50_8xb32-1x1x3-75e_hmdb51-split1-rgb'

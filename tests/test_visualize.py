@@ -1,5 +1,4 @@
 """tools/visualize_off.py: Fig. 1 from a video and a checkpoint."""
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -7,21 +6,15 @@ import pytest
 import torch
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+
+from analysis_tools.models import build_recognizer, load_config
+from analysis_tools.visualize import load_frames, off_maps, signed_to_rgb
 from test_dist import main_job_config
-from off_plugins.analysis.models import build_recognizer, load_config
-from off_plugins.analysis.visualize import load_frames, off_maps, signed_to_rgb
+from tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = main_job_config('STAGE1')  # TSN
 STAGE2 = main_job_config('STAGE2')  # TSN + OFF
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'visualize_off', osp.join(REPO, 'tools', 'visualize_off.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def test_signed_to_rgb_red_positive_cyan_negative():
@@ -35,7 +28,7 @@ def test_signed_to_rgb_red_positive_cyan_negative():
 @pytest.fixture(scope='module')
 def video_and_checkpoint(tmp_path_factory):
     """A generated motion video and a randomly initialised OFF checkpoint."""
-    from off_plugins.toydata import make_motion_dataset
+    from data_tools.motion import make_motion_dataset
     tmp = tmp_path_factory.mktemp('vis')
     root = str(tmp / 'offmotion')
     make_motion_dataset(root, {'val': 1}, size=32, num_frames=16,
@@ -52,7 +45,7 @@ def test_tool_writes_figure_of_the_layer_output(video_and_checkpoint):
     import matplotlib.image as mpimg
     video, ckpt, tmp = video_and_checkpoint
     out = str(tmp / 'fig.png')
-    maps = load_tool().main([video, ckpt, STAGE2, '--out', out, '--pair', '2'])
+    maps = load_tool('visualize_off.py').main([video, ckpt, STAGE2, '--out', out, '--pair', '2'])
     image = mpimg.imread(out)
     assert image.ndim == 3 and image.shape[1] > 3 * image.shape[0]
     assert maps['frames'].shape == (2, 64, 64, 3)
@@ -97,7 +90,7 @@ def test_off_maps_channel_choice_and_gradients(video_and_checkpoint):
 
 def test_tool_rejects_bad_arguments(video_and_checkpoint, tmp_path):
     video, ckpt, _ = video_and_checkpoint
-    tool = load_tool()
+    tool = load_tool('visualize_off.py')
     with pytest.raises(SystemExit):
         tool.parse_args([video, str(tmp_path / 'missing.pth'), STAGE2,
                          '--out', 'f.png'])

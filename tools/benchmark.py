@@ -16,20 +16,18 @@ model. ``mmaction::`` config names resolve inside the mmaction2 wheel.
 import argparse
 import json
 import os.path as osp
-import sys
 from contextlib import nullcontext
 
 import torch
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
+from off_plugins.core import OFFLayer
 
-import off_plugins  # noqa: E402,F401  (first: toolbox compatibility)
-from off_plugins.core import OFFLayer  # noqa: E402
-from off_plugins.analysis.benchmark import (  # noqa: E402
+from analysis_tools.benchmark import (
     count_flops, count_parameters, interleaved_times, module_time_share,
     paired_ratios, summarize, synchronizer, tvl1_pair_seconds)
-from off_plugins.analysis.models import (  # noqa: E402
+from analysis_tools.models import (
     build_recognizer, clip_batch, input_channels, load_config, recognizer_peak_memory,
     recognizer_scores)
 

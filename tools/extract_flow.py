@@ -4,7 +4,7 @@ Writes ``OUT_ROOT/<video path without extension>/{x,y}_{i:05d}.jpg`` for
 i = 1 .. N-1 (flow from frame i-1 to frame i), ``OUT_ROOT/flow_timing.json``
 and, with ``--out-list``, the ``RawframeDataset`` list (``dir N-1 label``).
 Rerunning resumes: finished videos are skipped, interrupted ones redone. See
-:mod:`off_plugins.mmaction.flow`. From the repository root::
+:mod:`data_tools.flow`. From the repository root::
 
     python tools/extract_flow.py data/offmotion/offmotion_val_list_videos.txt \\
         data/offmotion/videos data/offmotion/flow \\
@@ -14,9 +14,6 @@ import argparse
 import math
 import os.path as osp
 import sys
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
 
 
 def positive_int(text: str) -> int:
@@ -58,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from off_plugins.mmaction.flow import extract_flow_list
+    from data_tools.flow import extract_flow_list
     try:
         extract_flow_list(args.list, args.video_root, args.out_root,
                           out_list=args.out_list, workers=args.workers,

@@ -28,11 +28,9 @@ import os.path as osp
 import sys
 from typing import Dict, List, Sequence
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+from off_plugins.utils import atomic_write_text
 
-from off_plugins.analysis.fusion import fusion_table  # noqa: E402
-from off_plugins.utils import atomic_write_text  # noqa: E402
+from analysis_tools.fusion import fusion_table
 
 
 def parse_streams(items: Sequence[str]) -> Dict[str, str]:

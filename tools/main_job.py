@@ -17,14 +17,12 @@ written last). The benchmark over every variant and several seeds is
 """
 import argparse
 import os.path as osp
-import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+from job_tools.runs import (MOTION_MODELS, OFFMOTION_STAGE1, OFFMOTION_STAGE2,
+                            motion_run)
 
-from off_plugins.jobs import (MOTION_MODELS, OFFMOTION_STAGE1,  # noqa: E402
-                              OFFMOTION_STAGE2, motion_run)
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 STAGE1, STAGE2 = OFFMOTION_STAGE1, OFFMOTION_STAGE2
 

@@ -25,7 +25,6 @@ import tempfile
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
 
 CONFIGS = 'configs/off_tsn/'
 # name: (config, stage-1 stream it starts from, modality)
@@ -63,7 +62,7 @@ SINGLE = [
 
 def time_flow_extraction(data_root: str, count: int) -> float:
     """Seconds per video of TV-L1 extraction, one process, fresh output."""
-    from off_plugins.mmaction.flow import extract_flow_list
+    from data_tools.flow import extract_flow_list
     with open(osp.join(data_root, 'offmotion_val_list_videos.txt')) as f:
         lines = [line for line in f if line.strip()][:count]
     tmp = tempfile.mkdtemp(prefix='flow_timing_')
@@ -91,12 +90,12 @@ def main():
     if args.flow_timing_videos < 1:
         parser.error('--flow-timing-videos must be >= 1')
 
-    from off_plugins.analysis.fusion import fusion_table
-    from off_plugins.jobs import (job_config, last_checkpoint,
+    from analysis_tools.fusion import fusion_table
+    from job_tools.runs import (job_config, last_checkpoint,
                                   offmotion_data_settings, run, test_summary,
                                   toolbox_tool)
-    from off_plugins.mmaction.flow import extract_flow_list
-    from off_plugins.toydata import make_motion_dataset
+    from data_tools.flow import extract_flow_list
+    from data_tools.motion import make_motion_dataset
     from off_plugins.utils import atomic_write_text
 
     start = time.time()

@@ -1,7 +1,7 @@
 """The motion benchmark: is OFF's gain OFF's, and does it survive new data?
 
 Trains and tests, with MMAction2's own tools, four models on each member of
-the generated motion-dataset family (``off_plugins.toydata.VARIANTS``) and
+the generated motion-dataset family (``data_tools.motion.VARIANTS``) and
 for several seeds, then prints one table (top-1 %, mean and spread over the
 seeds):
 
@@ -31,13 +31,11 @@ import json
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+from job_tools.runs import MOTION_MODELS
 
-from off_plugins.jobs import MOTION_MODELS  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEFAULT_VARIANTS = ('bars', 'photo-objects', 'bounce-small')
 # Targets on every variant (top-1 percentage points).
@@ -45,7 +43,7 @@ TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
 
 
 def parse_args(argv=None):
-    from off_plugins.toydata import VARIANTS
+    from data_tools.motion import VARIANTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS),
                         choices=sorted(VARIANTS))
@@ -73,7 +71,7 @@ def result_path(args, variant, seed, model):
 
 
 def train_and_test(args, variant, seed, model):
-    from off_plugins.jobs import motion_run
+    from job_tools.runs import motion_run
     return motion_run(REPO, variant, seed, model,
                       data_root=f'{args.data_root}/{variant}',
                       run_root=run_root(args, variant, seed))

@@ -9,7 +9,7 @@ Vimeo-90K DnCNN rows; new configs in those folders are picked up):
 
 1. **Data.** The datasets the config reads are recognised from its paths
    (``data/<dataset>/...``) and made, tiny, in their real on-disk layout by
-   ``tools/smoke/make_fake_datasets.py``: the download's folders and
+   ``tools/data_tools/fake_datasets.py``: the download's folders and
    annotation files, then the documented preparation commands (MMAction2's
    ``build_file_list.py`` / ``build_rawframes.py``, ``tools/extract_flow.py``,
    ``tools/vid/ilsvrc_to_cocovid.py``, ``tools/restoration/compress_vimeo.py``).
@@ -93,8 +93,6 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools', 'smoke'))
 
 CONFIG_GLOBS = (
     'configs/off_tsn/*ucf101*.py',
@@ -781,7 +779,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     warnings.filterwarnings('ignore', 'pkg_resources is deprecated')
     import off_plugins  # noqa: F401  (toolbox compatibility first)
-    from make_fake_datasets import make_dataset
+    from data_tools.fake_datasets import make_dataset
 
     started, load_before = time.time(), os.getloadavg()[0]
     work_dir = osp.abspath(args.work_dir)

@@ -22,8 +22,8 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import off_plugins.hooks  # noqa: F401  (CheckpointCoverageHook)
 from mmengine.config import Config
 
-from off_plugins.cli import (add_common_arguments, build_runner, load_config,
-                             parse, process_group_closed_on_exit)
+from launch_tools.cli import (add_common_arguments, build_runner, load_config,
+                              parse, process_group_closed_on_exit)
 
 
 def parse_args(argv=None):

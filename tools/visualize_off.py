@@ -11,17 +11,14 @@ temporal difference has the most energy.
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import off_plugins  # noqa: E402,F401  (first: toolbox compatibility)
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
+from mmengine.config import DictAction
+from mmengine.runner import load_checkpoint
 
-from off_plugins.analysis.models import build_recognizer, load_config  # noqa: E402
-from off_plugins.analysis.visualize import (draw_figure, load_frames,  # noqa: E402
-                                            off_maps)
+from analysis_tools.models import build_recognizer, load_config
+from analysis_tools.visualize import draw_figure, load_frames, off_maps
 
 
 def parse_args(argv=None):

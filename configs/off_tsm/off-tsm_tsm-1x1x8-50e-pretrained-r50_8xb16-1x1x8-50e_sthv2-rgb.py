@@ -2,91 +2,50 @@
 # TSM-R50 1x1x8 sthv2 checkpoint (below), frozen, with the light OFF
 # sub-network of the Kinetics-400 config; 8 segments at 224, the base's test
 # views (2 clips x 3 crops), the base's 50 epochs with the paper's TSM stage-2
-# learning rate (half-cosine from 0.01).
-#
-# One temporal gap everywhere (Section 4.2.3): train, val and test sample 8
-# segments floor(L / 8) frames apart (FixedIntervalSampleFrames, alpha =
-# beta = 8), the mean gap of the uniform SampleFrames(num_clips=8) the stage-1
-# TSM was trained with (MMAction2's test takes a second, shifted clip with
-# twice_sample; here the 2 test clips keep the training gap).
-# Training flips as the base does: Flip with its left/right label map.
-_base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb.py'
-
-custom_imports = dict(
-    imports=['off_plugins.mmaction', 'off_plugins.dist'],
-    allow_failed_imports=False)
-# Multi-process training: DDP must see the frozen backbone as frozen.
-model_wrapper_cfg = dict(type='FreezeFirstDistributedDataParallel')
-
-num_classes = 174
-num_segments = 8
-max_epochs = 50
+# learning rate (half-cosine from 0.01). The other stage-2 settings are those
+# of every stage-2 config here: _base_/off-tsm-stage2_8xb16-1x1x8-110e.py.
+# MMAction2's test takes a second, shifted clip with twice_sample; here the 2
+# test clips keep the training gap. Training flips as the base does: Flip with
+# its left/right label map.
+_base_ = [
+    'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb.py',
+    './_base_/off-tsm-stage2_8xb16-1x1x8-110e.py'
+]
 
 load_from = ('https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
              'tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb/'
              'tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb_'
              '20230317-be0fc26e.pth')
+_base_.merge(_base_.pop('stage2'))
 
+num_classes = 174
+max_epochs = 50
 model = dict(
-    backbone=dict(
-        pretrained=None,  # weights come from the stage-1 checkpoint
-        pretrained2d=False,
-        num_segments=num_segments,
-        out_indices=(1, 2, 3),
-        frozen_stages=4,
-        norm_eval=True),
+    backbone=dict(out_indices=(1, 2, 3), frozen_stages=4),
     neck=dict(
-        type='OFFNeck',
         in_channels=(512, 1024, 2048),
         num_classes=num_classes,
-        num_segments=num_segments,
         stage_channels=(64, 128, 256),
-        blocks_per_stage=3,
         reduced_channels=128,
-        spatial_channels=32,
-        components='full',
-        kernel='paper'),
-    cls_head=dict(
-        _delete_=True,
-        type='OFFHead',
-        num_classes=num_classes,
-        in_channels=2048,
-        off_channels=256,
-        dropout_ratio=0.5,
-        off_dropout_ratio=0.5,
-        freeze_base_cls=True,
-        average_clips='prob'))
+        spatial_channels=32),
+    cls_head=dict(num_classes=num_classes, in_channels=2048, off_channels=256))
 
-# Each video's name goes into the test dumps: score fusion matches streams by it.
-pack_meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'filename',
-                  'frame_dir')
-checked_init = dict(
-    type='CheckedDecordInit', io_backend='disk', min_frames=num_segments)
-sampling = dict(
-    type='FixedIntervalSampleFrames',
-    num_segments=num_segments,
-    test_segments=num_segments)
 # The inherited pipelines, with checked video loading, the fixed-interval
 # sampling and the video names kept.
 train_pipeline = _base_.train_pipeline
 val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
-train_pipeline[0] = checked_init
-val_pipeline[0] = checked_init
-test_pipeline[0] = checked_init
-train_pipeline[-1].meta_keys = pack_meta_keys
-val_pipeline[-1].meta_keys = pack_meta_keys
-test_pipeline[-1].meta_keys = pack_meta_keys
-train_pipeline[1] = sampling
-val_pipeline[1] = dict(sampling, test_mode=True)
-test_pipeline[1] = dict(sampling, test_mode=True, test_clips=2)  # x 3 crops
+train_pipeline[0] = val_pipeline[0] = test_pipeline[0] = _base_.checked_init
+train_pipeline[-1].meta_keys = _base_.pack_meta_keys
+val_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys = _base_.pack_meta_keys
+train_pipeline[1] = _base_.sampling
+val_pipeline[1] = dict(_base_.sampling, test_mode=True)
+test_pipeline[1] = dict(_base_.sampling, test_mode=True, test_clips=2)  # x 3 crops
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1,
-    val_interval=5)
+train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
     dict(
         type='CosineAnnealingLR',
@@ -96,19 +55,4 @@ param_scheduler = [
         begin=0,
         end=max_epochs)
 ]
-optim_wrapper = dict(
-    _delete_=True,
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005),
-    clip_grad=dict(max_norm=20, norm_type=2))
-# A run killed at any moment resumes (--resume) from its last complete checkpoint,
-# with the random state of that moment (off_plugins/hooks.py).
-default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
-# Stage 2 refuses to start unless the frozen stage-1 TSM (backbone and its
-# classifier) was loaded from a checkpoint that holds it.
-custom_hooks = [
-    dict(type='RandomStateHook'),
-    dict(type='InputCheckHook'),
-    dict(
-        type='CheckpointCoverageHook',
-        required=('backbone.', 'cls_head.fc_cls.'))
-]
+optim_wrapper = dict(optimizer=dict(weight_decay=0.0005))

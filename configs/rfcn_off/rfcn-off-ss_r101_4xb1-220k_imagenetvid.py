@@ -6,6 +6,7 @@ model = dict(
     neck=dict(
         off=dict(
             _delete_=True,  # the baseline's off is None
+            type='OFFBranch',
             off_levels=(),
             stage_channels=(256, ),
             blocks_per_stage=2,

@@ -10,9 +10,6 @@ model = dict(neck=dict(off=dict(_delete_=True, **_base_.toy_off_ss)))
 # the OFF branch starts at zero and is new: 10x the learning rate of the
 # pretrained layers (no BN in it; gradients clipped at 10 as everywhere)
 optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={
-        'neck.pyramid': dict(lr_mult=10.0),
-        'neck.fuse': dict(lr_mult=10.0)
-    }))
+    paramwise_cfg=dict(custom_keys={'neck.off': dict(lr_mult=10.0)}))
 val_dataloader = dict(dataset=dict(test_ref_offset=_base_.ref_offset))
 test_dataloader = val_dataloader

@@ -26,10 +26,11 @@ model = dict(
         rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=100)))
 
-# the OFF neck of the toy OFF(SS) rows, end to end and stage 2 (MS adds the
+# the OFF branch of the toy OFF(SS) rows' neck, end to end and stage 2 (MS adds the
 # res3 maps): OFF on the reduced maps (128-d here, 1024-d in the real
 # model), SE refinement
 toy_off_ss = dict(
+    type='OFFBranch',
     off_levels=(),
     stage_channels=(64, ),
     blocks_per_stage=1,

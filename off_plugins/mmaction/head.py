@@ -37,6 +37,7 @@ class OFFHead(BaseHead):
     def __init__(self,
                  num_classes: int,
                  in_channels: int = 2048,
+                 *,
                  off_channels: int = 256,
                  dropout_ratio: float = 0.4,
                  off_dropout_ratio: float = 0.5,

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
+from mmengine.model import BaseModule
 
 from off_plugins.core import OFFPyramid, average_pairs, init_residual_weights
 
@@ -16,7 +17,7 @@ def _frames_view(x: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class OFFNeck(nn.Module):
+class OFFNeck(BaseModule):
     """OFF sub-network over several backbone stages (Fig. 3).
 
     ``Recognizer2D`` hands the neck every backbone output as
@@ -50,6 +51,8 @@ class OFFNeck(nn.Module):
         aux_loss_weight: weight of each intermediate loss.
         aux_dropout: dropout before the intermediate classifiers.
         init_std: std of the classifiers' normal init.
+        init_cfg: mmengine initialisation applied before :meth:`init_weights`
+            sets the OFF sub-network's and the classifiers' own.
     """
 
     def __init__(self,
@@ -70,8 +73,9 @@ class OFFNeck(nn.Module):
                  block: str = 'basic',
                  aux_loss_weight: float = 1.0,
                  aux_dropout: float = 0.5,
-                 init_std: float = 0.01):
-        super().__init__()
+                 init_std: float = 0.01,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
@@ -104,6 +108,10 @@ class OFFNeck(nn.Module):
         self.init_std = init_std
 
     def init_weights(self) -> None:
+        """mmengine's ``init_cfg`` (if any), then the OFF sub-network's init
+        (:func:`init_residual_weights`, as the detection neck's) and the
+        intermediate classifiers' normal init."""
+        super().init_weights()
         init_residual_weights(self.pyramid)
         for fc in self.aux_fcs:
             nn.init.normal_(fc.weight, std=self.init_std)

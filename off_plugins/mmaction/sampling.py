@@ -49,6 +49,7 @@ class FixedIntervalSampleFrames(BaseTransform):
     def __init__(self,
                  num_segments: int,
                  test_segments: int,
+                 *,
                  clip_len: int = 1,
                  test_mode: bool = False,
                  test_clips: int = 1,

@@ -8,14 +8,14 @@ from off_plugins import hooks  # noqa: F401  (checkpoint and resume hooks)
 
 from .imagenet_vid import (FixedOffsetRefFrameSample, ImagenetVIDDataset,
                            reference_pair)
-from .off_neck import OFFReduceNeck
+from .off_neck import OFFBranch, OFFReduceNeck
 from .off_rfcn import OFFRFCN
 from .rfcn_head import PSScoreMaps, RFCNBBoxHead, RFCNRoIHead
 from .vid_classes import VID_CLASSES, VID_SYNSETS
 from .visualization import VideoDetVisualizationHook
 
 __all__ = [
-    'FixedOffsetRefFrameSample', 'ImagenetVIDDataset', 'OFFRFCN',
+    'FixedOffsetRefFrameSample', 'ImagenetVIDDataset', 'OFFBranch', 'OFFRFCN',
     'OFFReduceNeck', 'PSScoreMaps', 'RFCNBBoxHead', 'RFCNRoIHead',
     'VID_CLASSES', 'VID_SYNSETS', 'VideoDetVisualizationHook', 'reference_pair'
 ]

@@ -51,7 +51,7 @@ class RFCNBBoxHead(BBoxHead):
         cls_score (R, num_classes + 1), bbox_pred (R, 4) or (R, 4 * classes).
     """
 
-    def __init__(self, in_channels: int = 512, roi_feat_size: int = 7,
+    def __init__(self, *, in_channels: int = 512, roi_feat_size: int = 7,
                  featmap_stride: int = 16, pool_mode: str = 'pool', **kwargs):
         for key in ('with_avg_pool', 'cls_predictor_cfg', 'reg_predictor_cfg'):
             if key in kwargs:

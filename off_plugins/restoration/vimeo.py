@@ -87,6 +87,7 @@ class Vimeo90KSeptupletDataset(BaseDataset):
     def __init__(self,
                  ann_file: str,
                  data_root: str = '',
+                 *,
                  data_prefix: Optional[dict] = None,
                  num_frames: int = 1,
                  centre_frame: int = 4,

@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from off_plugins.restoration.compress import (calibrate_pillow,
-                                              compress_dataset, read_clip_list)
+
+from vimeo_compression import calibrate_pillow, compress_dataset, read_clip_list
 
 Q_RANGE = (1, 100)
 

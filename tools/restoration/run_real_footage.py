@@ -11,8 +11,8 @@
    validation part (``--split val``), so that a recipe can be chosen without
    looking at the test clips. Frames and lists are written atomically and
    skipped when present.
-2. Compresses them with ``tools/restoration/compress_vimeo.py``'s code
-   (FFmpeg ``jpeg2000 -q:v q``, or the calibrated Pillow fallback); finished
+2. Compresses them as ``compress_vimeo.py`` does (``vimeo_compression``:
+   FFmpeg ``jpeg2000 -q:v q``, or the calibrated Pillow fallback); finished
    clips are skipped, so a rerun only checks them.
 3. For every seed trains each model of ``DEMO_CONFIGS`` (demo configs that
    inherit the Table 9 configs and only shrink the networks) for the same
@@ -44,9 +44,10 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
 from mmengine.runner import Runner
 from off_plugins.restoration import read_rgb
-from off_plugins.restoration.compress import compress_dataset, resolve_backend
 from off_plugins.restoration.quality import psnr, ssim, to_uint8_image
 from off_plugins.utils import atomic_write_text, package_root
+
+from vimeo_compression import compress_dataset, resolve_backend
 
 # static_blend's threshold, chosen on the validation clips (--split val)
 BLEND_THRESHOLD = 12.0

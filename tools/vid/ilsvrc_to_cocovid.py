@@ -40,10 +40,9 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from off_plugins.mmdet.vid_classes import SYNSET_TO_CLASS, VID_CLASSES, VID_SYNSETS  # noqa: E402
-from off_plugins.utils import atomic_write_text  # noqa: E402
+from off_plugins.mmdet.vid_classes import SYNSET_TO_CLASS, VID_CLASSES, VID_SYNSETS
+from off_plugins.utils import atomic_write_text
 
 CATEGORY_IDS = {synset: i + 1 for i, synset in enumerate(VID_SYNSETS)}
 

@@ -46,9 +46,9 @@ import torch
 import off_plugins  # noqa: F401  (safe loading of mmengine checkpoints)
 from off_plugins.utils import atomic_write_text, shipped_file
 
+from make_toy_vid import CLASSES, generate
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tools', 'vid'))
-from make_toy_vid import CLASSES, generate  # noqa: E402
 
 CONFIGS = 'configs/rfcn_off/'
 NAMES = ('R-FCN', 'R-FCN + OFF(SS)', 'R-FCN + OFF(MS)')

@@ -81,8 +81,8 @@ def recognizer_scores(model: nn.Module, inputs: torch.Tensor):
 
 def _peak_memory_worker(config: str, options: Optional[dict], shape, device,
                         queue) -> None:
-    from off_plugins.analysis.benchmark import (cpu_forward_peak_bytes,
-                                                cuda_forward_peak_bytes)
+    from analysis_tools.benchmark import (cpu_forward_peak_bytes,
+                                          cuda_forward_peak_bytes)
     model = build_recognizer(load_config(config, options), device)
     inputs = clip_batch(shape, device, channels=input_channels(model))
     with torch.no_grad():  # the first forward: nothing cached yet

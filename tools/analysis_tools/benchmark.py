@@ -1,7 +1,7 @@
 """Measure an OFF model against its toolbox baseline in one run.
 
 Everything here takes built models and a forward function, so the same code
-serves any toolbox; :mod:`off_plugins.analysis.models` builds MMAction2
+serves any toolbox; :mod:`analysis_tools.models` builds MMAction2
 recognizers from configs. Timings are interleaved (model A, model B, A, B, ...)
 so that load changes on a shared machine hit both alike, and every ratio is
 taken per repeat before its median is reported.

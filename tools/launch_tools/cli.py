@@ -9,7 +9,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .dist import LAUNCHERS, setup_launcher
+from off_plugins.dist import LAUNCHERS, setup_launcher
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -41,7 +41,7 @@ Layout under ``ROOT``: ``ROOT/data/<dataset>/...``, as the configs' relative
 its marker ``ROOT/data/.fake-<dataset>.json`` exists (written last); an
 incomplete or outdated one is removed and made again::
 
-    python tools/smoke/make_fake_datasets.py ROOT ucf101:videos,flow ILSVRC
+    cd tools && python -m data_tools.fake_datasets ROOT ucf101:videos,flow ILSVRC
 """
 import argparse
 import json
@@ -56,10 +56,9 @@ import cv2
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
-from off_plugins.mmdet.vid_classes import VID_SYNSETS  # noqa: E402
-from off_plugins.utils import atomic_write_text, shipped_file  # noqa: E402
+from off_plugins.mmdet.vid_classes import VID_SYNSETS
+from off_plugins.utils import atomic_write_text, shipped_file
 
 # a dataset's layout version: a fake dataset of another version is made again
 LAYOUT_VERSIONS = dict(ILSVRC=2)
@@ -180,7 +179,7 @@ def extract_flow(root: str, video_list: str, video_root: str, flow_root: str,
     FLOW_LIST --method METHOD`` does, as configs/off_tsn/README.md runs it
     (``x_00001.jpg``, ``y_00001.jpg`` ...; list ``dir N-1 label``), called
     in this process: twelve lists, one start-up."""
-    from off_plugins.mmaction.flow import extract_flow_list
+    from data_tools.flow import extract_flow_list
     log(f'  $ tools/extract_flow.py {video_list} {video_root} {flow_root} '
         f'--out-list {flow_list} --method {method}')
     extract_flow_list(*(osp.join(root, p) for p in (video_list, video_root,

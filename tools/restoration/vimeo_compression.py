@@ -25,8 +25,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 from PIL import Image
 
-from .quality import psnr
-from .vimeo import ClipError
+from off_plugins.restoration.quality import psnr
+from off_plugins.restoration.vimeo import ClipError
 
 BACKENDS = ('ffmpeg', 'pillow')
 # Pillow/OpenJPEG dB targets that give FFmpeg's mean RGB PSNR at -q:v 20 / 40

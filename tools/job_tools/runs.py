@@ -169,7 +169,7 @@ def motion_run(repo: str, variant: str, seed: int, model: str, *,
 
     Args:
         repo: the repository root (the tools run there).
-        variant: a name of ``off_plugins.toydata.VARIANTS``.
+        variant: a name of ``data_tools.motion.VARIANTS``.
         seed: mmengine's ``randomness.seed`` for training.
         model: a key of :data:`MOTION_MODELS`.
         data_root: the variant's dataset, relative to ``repo`` (generated if
@@ -183,7 +183,7 @@ def motion_run(repo: str, variant: str, seed: int, model: str, *,
     import sys
     import time
 
-    from off_plugins.toydata import make_motion_dataset
+    from data_tools.motion import make_motion_dataset
     work_dir = osp.join(run_root, model)
     out = osp.join(work_dir, 'result.json')
     if osp.isfile(out):

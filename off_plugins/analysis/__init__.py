@@ -1,1 +1,0 @@
-"""Benchmarking and visualisation helpers for OFF models."""

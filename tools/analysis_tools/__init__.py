@@ -1,0 +1,1 @@
+"""Analysis support of the tools: benchmark timing, score fusion, OFF figures."""

@@ -1,0 +1,1 @@
+"""Support of the mmengine launchers ``tools/train.py`` and ``tools/test.py``."""

@@ -16,12 +16,15 @@ OPENCV = 'opencv-contrib-python>=4.5'
 
 EXTRAS = {
     # MMAction2 1.2.0 imports importlib_metadata without declaring it
-    'action': ENGINE + [
+    'action':
+    ENGINE + [
         'mmaction2==1.2.0', 'importlib_metadata', 'decord==0.6.0', OPENCV,
         'matplotlib'
     ],
-    'det': ENGINE + ['mmdet==3.3.0', 'pycocotools'],
-    'restore': ENGINE + ['scikit-image', 'scipy', 'Pillow', 'scikit-video'],
+    'det':
+    ENGINE + ['mmdet==3.3.0', 'pycocotools'],
+    'restore':
+    ENGINE + ['scikit-image', 'scipy', 'Pillow', 'scikit-video'],
     'tests': ['pytest', 'openmim'],
     'mim': ['openmim'],
 }

@@ -90,12 +90,20 @@ def safe_checkpoint_globals() -> list:
     """The objects mmengine checkpoints need under torch's safe loading."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
-    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
-    dtypes = [getattr(np.dtypes, name) for name in dir(np.dtypes)
-              if name.endswith('DType') and name not in ('StringDType', 'ObjectDType')]
+    multiarray = np._core.multiarray if hasattr(
+        np, '_core') else np.core.multiarray
+    dtypes = [
+        getattr(np.dtypes, name) for name in dir(np.dtypes)
+        if name.endswith('DType') and name not in ('StringDType',
+                                                   'ObjectDType')
+    ]
     return [
-        HistoryBuffer, multiarray._reconstruct, multiarray.scalar, np.ndarray,
-        np.dtype, *dtypes,
+        HistoryBuffer,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        np.ndarray,
+        np.dtype,
+        *dtypes,
         (history_buffer_attribute, '__builtin__.getattr'),
         (history_buffer_attribute, 'builtins.getattr'),
     ]
@@ -108,8 +116,8 @@ def allow_mmengine_checkpoints() -> bool:
     torch with ``add_safe_globals``).
     """
     import torch
-    if not _module_exists('mmengine') or not hasattr(
-            torch.serialization, 'add_safe_globals'):
+    if not _module_exists('mmengine') or not hasattr(torch.serialization,
+                                                     'add_safe_globals'):
         return False
     torch.serialization.add_safe_globals(safe_checkpoint_globals())
     return True

@@ -41,13 +41,18 @@ class FreezeFirstDistributedDataParallel(MMDistributedDataParallel):
     defaults to False, as in the Runner's own wrapper.
     """
 
-    def __init__(self, module: torch.nn.Module, device_ids=None,
-                 broadcast_buffers: bool = False, **kwargs):
+    def __init__(self,
+                 module: torch.nn.Module,
+                 device_ids=None,
+                 broadcast_buffers: bool = False,
+                 **kwargs):
         module.train()
         on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
-        super().__init__(module=module,
-                         device_ids=None if on_cpu else device_ids,
-                         broadcast_buffers=broadcast_buffers, **kwargs)
+        super().__init__(
+            module=module,
+            device_ids=None if on_cpu else device_ids,
+            broadcast_buffers=broadcast_buffers,
+            **kwargs)
 
 
 def slurm_environment(env: Optional[Dict[str, str]] = None,
@@ -62,31 +67,40 @@ def slurm_environment(env: Optional[Dict[str, str]] = None,
         RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT.
     """
     env = os.environ if env is None else env
-    missing = [k for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_LOCALID',
-                           'SLURM_NODELIST') if k not in env]
+    missing = [
+        k for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_LOCALID',
+                    'SLURM_NODELIST') if k not in env
+    ]
     if missing:
-        raise RuntimeError(f'launcher slurm needs {missing} in the environment '
-                           '(run it under srun)')
+        raise RuntimeError(
+            f'launcher slurm needs {missing} in the environment '
+            '(run it under srun)')
     addr = env.get('MASTER_ADDR') or subprocess.check_output(
         ['scontrol', 'show', 'hostname', env['SLURM_NODELIST']],
         text=True).split()[0]
-    return dict(RANK=env['SLURM_PROCID'], LOCAL_RANK=env['SLURM_LOCALID'],
-                WORLD_SIZE=env['SLURM_NTASKS'], MASTER_ADDR=addr,
-                MASTER_PORT=env.get('MASTER_PORT', str(port)))
+    return dict(
+        RANK=env['SLURM_PROCID'],
+        LOCAL_RANK=env['SLURM_LOCALID'],
+        WORLD_SIZE=env['SLURM_NTASKS'],
+        MASTER_ADDR=addr,
+        MASTER_PORT=env.get('MASTER_PORT', str(port)))
 
 
 def init_cpu_process_group(launcher: str) -> None:
     """Start the gloo process group from torchrun's or SLURM's environment."""
     if launcher == 'slurm':
         os.environ.update(slurm_environment())
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(f'launcher {launcher} needs {missing} in the '
                            'environment (start it with torchrun, e.g. '
                            'bash tools/dist_train.sh CONFIG 2)')
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend=CPU_BACKEND, init_method='env://')
+        torch_dist.init_process_group(
+            backend=CPU_BACKEND, init_method='env://')
 
 
 def setup_launcher(cfg: Config, launcher: str) -> Config:
@@ -102,7 +116,8 @@ def setup_launcher(cfg: Config, launcher: str) -> Config:
         ``cfg``, modified in place.
     """
     if launcher not in LAUNCHERS:
-        raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
+        raise ValueError(
+            f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
     cfg.launcher = launcher
     if launcher == 'none':
         return cfg
@@ -118,7 +133,7 @@ def setup_launcher(cfg: Config, launcher: str) -> Config:
     if not torch.cuda.is_available():
         init_cpu_process_group(launcher)
         env_cfg = dict(cfg.get('env_cfg') or {})
-        env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {},
-                                   backend=CPU_BACKEND)
+        env_cfg['dist_cfg'] = dict(
+            env_cfg.get('dist_cfg') or {}, backend=CPU_BACKEND)
         cfg.env_cfg = env_cfg
     return cfg

@@ -41,7 +41,6 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
-
 from off_plugins.utils import atomic_write_text
 
 TMP_TAG = '.tmp-'
@@ -82,8 +81,8 @@ class AtomicCheckpointHook(CheckpointHook):
                 f'needs a local folder; out_dir {self.out_dir!r} is on '
                 f'{type(self.file_backend).__name__}')
         if is_main_process():
-            for leftover in glob.glob(osp.join(glob.escape(self.out_dir),
-                                               f'*{TMP_TAG}*')):
+            for leftover in glob.glob(
+                    osp.join(glob.escape(self.out_dir), f'*{TMP_TAG}*')):
                 runner.logger.info(
                     f'Removing {leftover}, an incomplete checkpoint of an '
                     'interrupted save')
@@ -115,12 +114,14 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         stale: List[str] = []
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
+                                            self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                stale.append(osp.join(
-                    self.out_dir,
-                    self.filename_tmpl.format(self.keep_ckpt_ids.popleft())))
+                stale.append(
+                    osp.join(
+                        self.out_dir,
+                        self.filename_tmpl.format(
+                            self.keep_ckpt_ids.popleft())))
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids',
                                            list(self.keep_ckpt_ids))
@@ -139,8 +140,8 @@ class AtomicCheckpointHook(CheckpointHook):
             **self.args)
         if not is_main_process():
             return
-        atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'),
-                          self.last_ckpt)
+        atomic_write_text(
+            osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
         for path in stale:
             self._remove(path)
 
@@ -262,14 +263,15 @@ class CheckpointCoverageHook(Hook):
             tuple(value.shape)
             for key, value in state.items() if hasattr(value, 'shape')
         }
-        self._source = (runner._load_from if runner._load_from else
-                        find_latest_checkpoint(runner.work_dir) or '?')
+        self._source = (
+            runner._load_from if runner._load_from else
+            find_latest_checkpoint(runner.work_dir) or '?')
 
     def _check(self, runner, prefixes: Tuple[str, ...], purpose: str) -> None:
         """Raise unless the checkpoint held every model entry under
         ``prefixes`` with the model's shape."""
-        wanted = ('all of them' if prefixes == ('', ) else
-                  ', '.join(f'{p}*' for p in prefixes))
+        wanted = ('all of them' if prefixes == ('', ) else ', '.join(
+            f'{p}*' for p in prefixes))
         if self._loaded is None:
             raise RuntimeError(
                 f'{purpose} needs weights from a checkpoint ({wanted}), but '

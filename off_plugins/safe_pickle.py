@@ -32,8 +32,9 @@ def _storage_from_bytes(blob: bytes):
         return torch.load(io.BytesIO(blob), weights_only=True)
     except pickle.UnpicklingError as err:
         lines = str(err).splitlines()
-        reason = next((line.strip() for line in lines
-                       if 'WeightsUnpickler error' in line), lines[0])
+        reason = next((line.strip()
+                       for line in lines if 'WeightsUnpickler error' in line),
+                      lines[0])
         raise UnsafePickleError(
             'a tensor storage in it holds more than plain data; refusing to '
             f'load it ({reason})') from None
@@ -44,7 +45,8 @@ def _latin1_bytes(text: str, encoding: str = 'latin1') -> bytes:
     latin-1 only, so no other codec can be reached through it."""
     if encoding not in ('latin1', 'latin-1') or not isinstance(text, str):
         raise UnsafePickleError(
-            f'_codecs.encode is allowed for latin1 bytes only, got {encoding!r}')
+            f'_codecs.encode is allowed for latin1 bytes only, got {encoding!r}'
+        )
     return codecs.encode(text, 'latin1')
 
 
@@ -54,7 +56,8 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     import torch
     allowed: Dict[Tuple[str, str], Any] = {
         ('collections', 'OrderedDict'): OrderedDict,
-        ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
+        ('torch._utils', '_rebuild_tensor_v2'):
+        torch._utils._rebuild_tensor_v2,
         ('torch._utils', '_rebuild_tensor'): torch._utils._rebuild_tensor,
         ('torch.storage', '_load_from_bytes'): _storage_from_bytes,
         ('_codecs', 'encode'): _latin1_bytes,
@@ -62,13 +65,14 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
         ('numpy', 'ndarray'): np.ndarray,
         ('numpy', 'dtype'): np.dtype,
     }
-    multiarray = (np._core.multiarray if hasattr(np, '_core') else
-                  np.core.multiarray)
+    multiarray = (
+        np._core.multiarray if hasattr(np, '_core') else np.core.multiarray)
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         allowed[(module, '_reconstruct')] = multiarray._reconstruct
         allowed[(module, 'scalar')] = multiarray.scalar
     for name in dir(np.dtypes):
-        if name.endswith('DType') and name not in ('ObjectDType', 'StringDType'):
+        if name.endswith('DType') and name not in ('ObjectDType',
+                                                   'StringDType'):
             allowed[('numpy.dtypes', name)] = getattr(np.dtypes, name)
     return allowed
 

@@ -3,16 +3,11 @@ import os.path as osp
 import subprocess
 import sys
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.profiler import ProfilerActivity, profile
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
-                              temporal_difference)
-
 from analysis_tools import benchmark
 from analysis_tools.benchmark import (count_flops, interleaved_times,
                                       module_time_share, paired_ratios,
@@ -20,8 +15,11 @@ from analysis_tools.benchmark import (count_flops, interleaved_times,
 from analysis_tools.models import (build_recognizer, clip_batch,
                                    input_channels, load_config,
                                    recognizer_scores, resolve_config)
+from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
+                              temporal_difference)
 from test_dist import main_job_config
 from tool_loader import helpers_env, load_tool
+from torch.profiler import ProfilerActivity, profile
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = main_job_config('STAGE1')  # TSN
@@ -30,7 +28,8 @@ STAGE2 = main_job_config('STAGE2')  # TSN + OFF
 
 def allocated_bytes(fn) -> int:
     """Bytes that ``fn``'s operators allocate (CPU profiler)."""
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with profile(
+            activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
     return sum(e.self_cpu_memory_usage for e in prof.events()
                if e.name != '[memory]' and e.self_cpu_memory_usage > 0)
@@ -54,8 +53,10 @@ def reference_gradients(x: torch.Tensor, kind: str) -> torch.Tensor:
 
 def reference_difference(x: torch.Tensor, t: int) -> torch.Tensor:
     """Slow reference of Eq. 7: a loop over clips and pairs."""
-    return torch.stack([x[n * t + i + 1] - x[n * t + i]
-                        for n in range(x.shape[0] // t) for i in range(t - 1)])
+    return torch.stack([
+        x[n * t + i + 1] - x[n * t + i] for n in range(x.shape[0] // t)
+        for i in range(t - 1)
+    ])
 
 
 @pytest.mark.parametrize('kind', ['paper', 'sobel', 'combined'])
@@ -73,20 +74,24 @@ def test_temporal_difference_allocates_only_its_output():
     out_bytes = 8 * 16 * 8 * 8 * 4  # (N*(T-1), C, H, W) float32, N=4, T=3
     assert allocated_bytes(lambda: temporal_difference(x, 3)) == out_bytes
     # The measure sees a copy when there is one.
-    assert allocated_bytes(lambda: temporal_difference(x.contiguous(), 3)) > out_bytes
-    torch.testing.assert_close(temporal_difference(x, 3), reference_difference(x, 3))
+    assert allocated_bytes(
+        lambda: temporal_difference(x.contiguous(), 3)) > out_bytes
+    torch.testing.assert_close(
+        temporal_difference(x, 3), reference_difference(x, 3))
     # A strided view of a larger batch (every other frame) is not copied either.
     big = torch.randn(24, 16, 8, 8)
-    assert allocated_bytes(lambda: temporal_difference(big[::2], 3)) == out_bytes
-    torch.testing.assert_close(temporal_difference(big[::2], 3),
-                               reference_difference(big[::2], 3))
+    assert allocated_bytes(
+        lambda: temporal_difference(big[::2], 3)) == out_bytes
+    torch.testing.assert_close(
+        temporal_difference(big[::2], 3), reference_difference(big[::2], 3))
 
 
 @pytest.mark.parametrize('components', ['full', 'temporal', 'none'])
 def test_off_layer_same_on_channels_last(components):
     torch.manual_seed(0)
-    layer = OFFLayer(6, 3, reduced_channels=4, spatial_channels=2,
-                     components=components).eval()
+    layer = OFFLayer(
+        6, 3, reduced_channels=4, spatial_channels=2,
+        components=components).eval()
     x = torch.randn(6, 6, 9, 7)
     expected = layer(x)
     cl_layer = layer.to(memory_format=torch.channels_last)
@@ -121,13 +126,15 @@ def test_interleaved_times_alternates_and_skips_warmup(monkeypatch):
     calls = []
 
     def forward(name, cost):
+
         def run():
             calls.append(name)
             clock.now += cost
+
         return run
 
-    times = interleaved_times(dict(a=forward('a', 2.0), b=forward('b', 1.0)),
-                              warmup=1, repeats=3)
+    times = interleaved_times(
+        dict(a=forward('a', 2.0), b=forward('b', 1.0)), warmup=1, repeats=3)
     assert calls == ['a', 'b'] * 4
     assert times == dict(a=[2.0] * 3, b=[1.0] * 3)
     with pytest.raises(ValueError, match='repeats'):
@@ -153,8 +160,10 @@ def test_module_time_share_counts_only_the_given_modules(monkeypatch):
     class Timed(Costly):
         pass
 
-    model = nn.Sequential(Timed(clock, 1.0), Costly(clock, 2.0), Timed(clock, 1.0))
-    shares = module_time_share(model, lambda: model(0), repeats=2, types=(Timed, ))
+    model = nn.Sequential(
+        Timed(clock, 1.0), Costly(clock, 2.0), Timed(clock, 1.0))
+    shares = module_time_share(
+        model, lambda: model(0), repeats=2, types=(Timed, ))
     assert shares == [0.5, 0.5]
     assert not model[0]._forward_hooks  # hooks removed afterwards
     with pytest.raises(ValueError, match='no module of type'):
@@ -167,7 +176,8 @@ def test_flops_count_grouped_conv_and_subtraction():
     x = torch.randn(n * t, c, h, w)
     flops = count_flops(layer, layer, x)
     reduce = n * t * c * c * h * w  # 1x1 conv, C -> C
-    spatial = n * t * (2 * c) * 9 * h * w  # grouped: 1 input channel per output
+    spatial = n * t * (2 *
+                       c) * 9 * h * w  # grouped: 1 input channel per output
     sub = n * (t - 1) * c * h * w  # temporal difference
     assert flops['total'] == reduce + spatial + sub
     assert flops['parts'] == {}
@@ -185,10 +195,13 @@ def test_cpu_forward_peak_sees_a_large_temporary():
             '    t = torch.ones(32 * 2 ** 20 // 4)  # 32 MiB, touched\n'
             '    return float(t.sum())\n'
             'print(cpu_forward_peak_bytes(forward))\n')
-    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=300, env=helpers_env())
+    proc = subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=helpers_env())
     assert proc.returncode == 0, proc.stderr
-    assert int(proc.stdout.split()[-1]) >= 30 * 2 ** 20
+    assert int(proc.stdout.split()[-1]) >= 30 * 2**20
 
 
 def test_recognizers_from_main_job_configs():
@@ -210,18 +223,20 @@ def test_recognizers_from_main_job_configs():
                                  inputs)
     assert base_scores.shape == (1, 8)
     assert [s.shape for s in off_scores] == [(1, 8), (1, 8)]
-    neck, units = off_flops['parts']['neck'], off_flops['parts']['neck.pyramid.units']
+    neck, units = off_flops['parts']['neck'], off_flops['parts'][
+        'neck.pyramid.units']
     assert 0 < units < neck < off_flops['total']
     # Same backbone (R18, its last stage scored by both heads): OFF only adds.
-    assert off_flops['total'] - neck == pytest.approx(base_flops['total'],
-                                                      rel=0.01)
+    assert off_flops['total'] - neck == pytest.approx(
+        base_flops['total'], rel=0.01)
 
 
 def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):
     result = load_tool('benchmark.py').main([
         STAGE2, STAGE1, '--shape', '1', '8', '32', '32', '--warmup', '0',
         '--repeats', '2', '--max-flops-ratio', '100', '--min-throughput-ratio',
-        '100', '--json', str(tmp_path / 'r.json')
+        '100', '--json',
+        str(tmp_path / 'r.json')
     ])
     out = capsys.readouterr().out
     assert 'target FLOPs ratio <= 100.00' in out and 'MET' in out
@@ -235,22 +250,29 @@ def test_benchmark_tool_prints_ratios_and_targets(capsys, tmp_path):
 def test_benchmark_tool_gives_each_stream_its_input_channels(capsys):
     diff_off = osp.join(
         REPO, 'configs/off_tsn',
-        'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py')
+        'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py'
+    )
     result = load_tool('benchmark.py').main([
         diff_off, STAGE1, '--shape', '1', '8', '32', '32', '--warmup', '0',
-        '--repeats', '1', '--no-memory'])
+        '--repeats', '1', '--no-memory'
+    ])
     out = capsys.readouterr().out
     # OFF on RGB-diff (4 stacked differences) against TSN on RGB
     assert 'off (1, 8, 12, 32, 32)' in out and 'base (1, 8, 3, 32, 32)' in out
     assert result['flops']['off']['total'] > result['flops']['base']['total']
 
 
-@pytest.mark.parametrize('config, channels', [
-    ('configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py', 10),
-    ('configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-mobilenetv2_'
-     '8xb16-1x1x8-110e_kinetics400-rgb.py', 3),
-    ('mmaction::recognition/tsm/tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb.py', 3),
-])
+@pytest.mark.parametrize(
+    'config, channels',
+    [
+        ('configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
+         10),
+        ('configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-mobilenetv2_'
+         '8xb16-1x1x8-110e_kinetics400-rgb.py', 3),
+        (
+            'mmaction::recognition/tsm/tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb.py',  # noqa: E501
+            3),
+    ])
 def test_input_channels_are_the_first_convolution_s(config, channels):
     """MobileNetV2 leaves ``in_channels`` at its last block's width (320):
     the input width is read from the first convolution."""

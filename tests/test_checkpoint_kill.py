@@ -12,11 +12,9 @@ import os.path as osp
 import subprocess
 import sys
 
+import off_plugins  # noqa: F401  (mmengine checkpoints under safe loading)
 import pytest
 import torch
-
-import off_plugins  # noqa: F401  (mmengine checkpoints under safe loading)
-
 from kill_at import killed_command
 from test_restoration_helpers import make_vimeo
 
@@ -29,30 +27,37 @@ EPOCHS = 3
 
 def options(root):
     """--cfg-options for a CPU-sized run on the tiny folder ``root``."""
-    opts = ['train_dataloader.batch_size=2', 'train_cfg.val_interval=1',
-            f'train_cfg.max_epochs={EPOCHS}',
-            'default_hooks.checkpoint.interval=1',
-            'default_hooks.checkpoint.max_keep_ckpts=1', 'randomness.seed=0']
+    opts = [
+        'train_dataloader.batch_size=2', 'train_cfg.val_interval=1',
+        f'train_cfg.max_epochs={EPOCHS}',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=1', 'randomness.seed=0'
+    ]
     for loader in ('train', 'val', 'test'):
-        opts += [f'{loader}_dataloader.dataset.data_root={root}',
-                 f'{loader}_dataloader.dataset.data_prefix.lq='
-                 'sequences_jpeg2000_q20',
-                 f'{loader}_dataloader.num_workers=0',
-                 f'{loader}_dataloader.persistent_workers=False']
+        opts += [
+            f'{loader}_dataloader.dataset.data_root={root}',
+            f'{loader}_dataloader.dataset.data_prefix.lq='
+            'sequences_jpeg2000_q20', f'{loader}_dataloader.num_workers=0',
+            f'{loader}_dataloader.persistent_workers=False'
+        ]
     return opts
 
 
 def train(work, root, *extra, kill=None):
     """Run tools/train.py, until ``kill`` (:mod:`kill_at`) if given."""
-    args = [CONFIG, '--work-dir', work, *extra, '--cfg-options', *options(root)]
-    cmd, env = ([sys.executable, TRAIN, *args], None) if kill is None else (
-        killed_command(TRAIN, args, work, kill))
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
+    args = [
+        CONFIG, '--work-dir', work, *extra, '--cfg-options', *options(root)
+    ]
+    cmd, env = ([sys.executable, TRAIN, *args],
+                None) if kill is None else (killed_command(
+                    TRAIN, args, work, kill))
+    return subprocess.run(
+        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
 def weights(path):
-    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+    return torch.load(
+        path, map_location='cpu', weights_only=True)['state_dict']
 
 
 @pytest.fixture(scope='module')
@@ -71,12 +76,18 @@ def uninterrupted(data, tmp_path_factory):
     return weights(osp.join(work, f'epoch_{EPOCHS}.pth'))
 
 
-@pytest.mark.parametrize('kill', [
-    ('open', 'epoch_2.pth', None),          # new checkpoint opened for writing
-    ('os.rename', 'epoch_2.pth', None),     # complete temp file, not renamed yet
-    ('open', 'last_checkpoint', 'epoch_2.pth'),  # new file in place, pointer old
-    ('os.remove', 'epoch_1.pth', None),     # everything new, old not yet deleted
-], ids=['opening-new', 'renaming-new', 'writing-pointer', 'deleting-old'])
+@pytest.mark.parametrize(
+    'kill',
+    [
+        ('open', 'epoch_2.pth', None),  # new checkpoint opened for writing
+        ('os.rename', 'epoch_2.pth',
+         None),  # complete temp file, not renamed yet
+        ('open', 'last_checkpoint',
+         'epoch_2.pth'),  # new file in place, pointer old
+        ('os.remove', 'epoch_1.pth',
+         None),  # everything new, old not yet deleted
+    ],
+    ids=['opening-new', 'renaming-new', 'writing-pointer', 'deleting-old'])
 def test_kill_during_a_save_then_resume_ends_as_uninterrupted(
         data, uninterrupted, tmp_path, kill):
     work = str(tmp_path / 'work')

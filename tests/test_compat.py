@@ -8,13 +8,14 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from off_plugins import compat
 
 
 def run_python(code):
-    return subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_mmaction_models_imports_after_off_plugins():
@@ -33,7 +34,8 @@ def test_placeholder_only_when_drn_is_really_missing(tmp_path, monkeypatch):
     def fake_find_spec(name, *args):
         if name == 'mmaction':
             return importlib.util.spec_from_file_location(
-                'mmaction', pkg / '__init__.py',
+                'mmaction',
+                pkg / '__init__.py',
                 submodule_search_locations=[str(pkg)])
         return real_find_spec(name, *args)
 
@@ -52,8 +54,12 @@ def test_mmengine_checkpoint_objects_load_safely(tmp_path):
     hub.update_scalar('train/loss', 1.5)
     hub.update_scalar('train/loss', np.float64(0.5))
     path = tmp_path / 'ckpt.pth'
-    torch.save({'message_hub': hub.state_dict(), 'seed': np.int64(3),
-                'arr': np.arange(3.)}, path)
+    torch.save(
+        {
+            'message_hub': hub.state_dict(),
+            'seed': np.int64(3),
+            'arr': np.arange(3.)
+        }, path)
     loaded = torch.load(path, weights_only=True)
     buffer = loaded['message_hub']['log_scalars']['train/loss']
     assert isinstance(buffer, HistoryBuffer)
@@ -76,9 +82,11 @@ def test_restricted_getattr_rejects_other_objects():
     for name in ('__init__', 'update', 'register_statistics'):
         with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
             compat.history_buffer_attribute(HistoryBuffer, name)
-    assert compat.history_buffer_attribute(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    assert compat.history_buffer_attribute(HistoryBuffer,
+                                           'mean') is HistoryBuffer.mean
     buf = io.BytesIO()
     torch.save({'x': _ReachesPastTheAllowList()}, buf)
     buf.seek(0)
-    with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer.*__dict__'):
+    with pytest.raises(
+            pickle.UnpicklingError, match='HistoryBuffer.*__dict__'):
         torch.load(buf, weights_only=True)

@@ -7,7 +7,6 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-
 from tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -26,9 +25,10 @@ def code_lines(path):
 
 def test_every_config_folder_is_dumped():
     folders = {osp.dirname(p) for p in CONFIGS}
-    assert folders == {'configs/off_tsn', 'configs/off_tsm',
-                       'configs/rfcn_off', 'configs/dncnn_off',
-                       'configs/dncnn_off/demo'}
+    assert folders == {
+        'configs/off_tsn', 'configs/off_tsm', 'configs/rfcn_off',
+        'configs/dncnn_off', 'configs/dncnn_off/demo'
+    }
     assert not any('_base_' in p for p in CONFIGS)
 
 
@@ -42,7 +42,8 @@ def test_every_config_resolves(path):
 
 
 def test_off_tsn_stays_under_its_line_budget():
-    paths = glob.glob(osp.join(REPO, 'configs/off_tsn/**/*.py'), recursive=True)
+    paths = glob.glob(
+        osp.join(REPO, 'configs/off_tsn/**/*.py'), recursive=True)
     assert any('/_base_/' in p for p in paths)
     total = sum(code_lines(p) for p in paths)
     assert total < OFF_TSN_BUDGET, (
@@ -68,10 +69,12 @@ def test_compare_reports_a_changed_setting(tmp_path, capsys):
 
 
 def test_compare_keeps_variables_and_default_scope_apart(tmp_path, capsys):
-    old = dict(default_scope='mmaction', split=1,
-               model=dict(type='Recognizer2D'))
-    new = dict(default_scope='mmaction', sampling=dict(type='S'),
-               model=dict(type='Recognizer2D', _scope_='mmaction'))
+    old = dict(
+        default_scope='mmaction', split=1, model=dict(type='Recognizer2D'))
+    new = dict(
+        default_scope='mmaction',
+        sampling=dict(type='S'),
+        model=dict(type='Recognizer2D', _scope_='mmaction'))
     assert not DUMP.compare(*dump_pair(tmp_path, old, new))
     out = capsys.readouterr().out
     assert 'settings: 1 configs equal, 0 differing' in out

@@ -2,13 +2,12 @@
 import numpy as np
 import pytest
 import torch
-from scipy.ndimage import correlate
-
 from off_plugins.core import (BottleneckBlock, OFFLayer, OFFPyramid,
                               ResidualBlock, SpatialGradient, SqueezeExcite,
                               average_pairs, gradient_kernels,
                               init_residual_weights, residual_stage,
                               temporal_difference)
+from scipy.ndimage import correlate
 
 
 def reference_gradients(x, kernels):
@@ -29,7 +28,8 @@ def test_spatial_gradient_matches_scipy(kind):
     x = torch.randn(3, 5, 9, 7, dtype=torch.float64)
     layer = SpatialGradient(5, kind)
     ours = layer(x).numpy()
-    ref = reference_gradients(x.numpy(), gradient_kernels(kind).double().numpy())
+    ref = reference_gradients(x.numpy(),
+                              gradient_kernels(kind).double().numpy())
     np.testing.assert_allclose(ours, ref, atol=1e-10)
 
 
@@ -85,8 +85,8 @@ def test_off_layer_matches_reference(components):
     x = torch.randn(2 * t, 6, 5, 5, dtype=torch.float64)
     out = layer(x)
     assert out.shape == (2 * (t - 1), layer.out_channels, 5, 5)
-    np.testing.assert_allclose(out.detach().numpy(), reference_off(layer, x, t),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        out.detach().numpy(), reference_off(layer, x, t), atol=1e-10)
 
 
 def test_off_layer_channel_counts():
@@ -106,14 +106,18 @@ def test_off_layer_gradcheck():
 
 def test_pyramid_gradcheck_and_shapes():
     torch.manual_seed(0)
-    net = OFFPyramid((3, 4), 2, stage_channels=(2, 3), blocks_per_stage=1,
-                     reduced_channels=2, attn_layer=SqueezeExcite).double()
+    net = OFFPyramid((3, 4),
+                     2,
+                     stage_channels=(2, 3),
+                     blocks_per_stage=1,
+                     reduced_channels=2,
+                     attn_layer=SqueezeExcite).double()
     a = torch.randn(4, 3, 6, 6, dtype=torch.float64, requires_grad=True)
     b = torch.randn(4, 4, 3, 3, dtype=torch.float64, requires_grad=True)
     outs = net([a, b])
     assert [o.shape for o in outs] == [(2, 2, 6, 6), (2, 3, 3, 3)]
-    assert torch.autograd.gradcheck(lambda p, q: net([p, q])[-1], (a, b),
-                                    eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradcheck(
+        lambda p, q: net([p, q])[-1], (a, b), eps=1e-6, atol=1e-5)
 
 
 def test_residual_block_identity_without_residual_branch():
@@ -122,7 +126,8 @@ def test_residual_block_identity_without_residual_branch():
     torch.nn.init.zeros_(block.conv2.bias)
     x = torch.rand(2, 4, 5, 5)
     assert torch.equal(block(x), x)  # relu(x + 0) for non-negative x
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in block.modules())
+    assert not any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in block.modules())
 
 
 def test_spatial_path_without_activation_keeps_negative_features():
@@ -131,14 +136,19 @@ def test_spatial_path_without_activation_keeps_negative_features():
     path keeps its ReLU."""
     torch.manual_seed(0)
     t, c_s = 2, 3
-    layers = {act: OFFLayer(5, t, 4, spatial_channels=c_s,
-                            spatial_act=act).double() for act in (True, False)}
+    layers = {
+        act: OFFLayer(5, t, 4, spatial_channels=c_s, spatial_act=act).double()
+        for act in (True, False)
+    }
     layers[False].load_state_dict(layers[True].state_dict())
-    assert any(isinstance(m, torch.nn.ReLU)
-               for m in layers[True].spatial_reduce.modules())
-    assert not any(isinstance(m, torch.nn.ReLU)
-                   for m in layers[False].spatial_reduce.modules())
-    assert any(isinstance(m, torch.nn.ReLU) for m in layers[False].reduce.modules())
+    assert any(
+        isinstance(m, torch.nn.ReLU)
+        for m in layers[True].spatial_reduce.modules())
+    assert not any(
+        isinstance(m, torch.nn.ReLU)
+        for m in layers[False].spatial_reduce.modules())
+    assert any(
+        isinstance(m, torch.nn.ReLU) for m in layers[False].reduce.modules())
     x = torch.randn(2 * t, 5, 6, 6, dtype=torch.float64)
     conv = layers[False].spatial_reduce[0]
     with torch.no_grad():
@@ -150,10 +160,10 @@ def test_spatial_path_without_activation_keeps_negative_features():
         src = plain.clamp(min=0) if act else plain
         grads = reference_gradients(src.numpy(), kernels)  # (N*T, 2*C_s, H, W)
         # pair 0 of clip 0: [temporal (4), grad(f0) (2*C_s), grad(f1) (2*C_s)]
-        np.testing.assert_allclose(out[0, 4:4 + 2 * c_s].numpy(), grads[0],
-                                   atol=1e-10)
-        np.testing.assert_allclose(out[0, 4 + 2 * c_s:].numpy(), grads[1],
-                                   atol=1e-10)
+        np.testing.assert_allclose(
+            out[0, 4:4 + 2 * c_s].numpy(), grads[0], atol=1e-10)
+        np.testing.assert_allclose(
+            out[0, 4 + 2 * c_s:].numpy(), grads[1], atol=1e-10)
     torch.testing.assert_close(outs[True][:, :4], outs[False][:, :4])
     assert not torch.allclose(outs[True], outs[False])
 
@@ -162,14 +172,17 @@ def test_bottleneck_block_structure():
     block = BottleneckBlock(96, 256)
     convs = [block.conv1, block.conv2, block.conv3]
     assert [c.kernel_size for c in convs] == [(1, 1), (3, 3), (1, 1)]
-    assert [(c.in_channels, c.out_channels) for c in convs] == [
-        (96, 64), (64, 64), (64, 256)]
+    assert [(c.in_channels, c.out_channels) for c in convs] == [(96, 64),
+                                                                (64, 64),
+                                                                (64, 256)]
     assert isinstance(block.shortcut, torch.nn.Conv2d)
     assert block.shortcut.kernel_size == (1, 1)
     assert isinstance(BottleneckBlock(256, 256).shortcut, torch.nn.Identity)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in block.modules())
+    assert not any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in block.modules())
     with_bn = BottleneckBlock(8, 16, norm_layer=torch.nn.BatchNorm2d)
-    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in with_bn.modules()) == 3
+    assert sum(isinstance(m, torch.nn.BatchNorm2d)
+               for m in with_bn.modules()) == 3
     assert with_bn.conv1.bias is None
     assert block(torch.randn(2, 96, 5, 7)).shape == (2, 256, 5, 7)
 
@@ -184,8 +197,8 @@ def test_bottleneck_block_matches_a_functional_reference():
     y = F.conv2d(y, block.conv3.weight, block.conv3.bias)
     ref = F.relu(y + F.conv2d(x, block.shortcut.weight, block.shortcut.bias))
     torch.testing.assert_close(block(x), ref)
-    assert torch.autograd.gradcheck(block, (x.requires_grad_(), ), eps=1e-6,
-                                    atol=1e-5)
+    assert torch.autograd.gradcheck(
+        block, (x.requires_grad_(), ), eps=1e-6, atol=1e-5)
 
 
 @pytest.mark.parametrize('block, cls', [('basic', ResidualBlock),
@@ -209,14 +222,23 @@ def test_residual_stage_blocks_start_as_their_shortcut(block, cls):
 
 def test_pyramid_released_preset_shapes():
     torch.manual_seed(0)
-    net = OFFPyramid((16, 32, 64), 3, stage_channels=(32, 64, 128),
-                     blocks_per_stage=2, reduced_channels=8, spatial_channels=4,
-                     spatial_act=False, block='bottleneck')
+    net = OFFPyramid((16, 32, 64),
+                     3,
+                     stage_channels=(32, 64, 128),
+                     blocks_per_stage=2,
+                     reduced_channels=8,
+                     spatial_channels=4,
+                     spatial_act=False,
+                     block='bottleneck')
     assert all(isinstance(b, BottleneckBlock) for s in net.stages for b in s)
-    assert all(not any(isinstance(m, torch.nn.ReLU)
-                       for m in u.spatial_reduce.modules()) for u in net.units)
-    feats = [torch.randn(6, 16, 8, 8), torch.randn(6, 32, 4, 4),
-             torch.randn(6, 64, 2, 2)]
+    assert all(not any(
+        isinstance(m, torch.nn.ReLU) for m in u.spatial_reduce.modules())
+               for u in net.units)
+    feats = [
+        torch.randn(6, 16, 8, 8),
+        torch.randn(6, 32, 4, 4),
+        torch.randn(6, 64, 2, 2)
+    ]
     outs = net(feats)
     assert [tuple(o.shape) for o in outs] == [(4, 32, 8, 8), (4, 64, 4, 4),
                                               (4, 128, 2, 2)]
@@ -232,14 +254,18 @@ def test_average_pairs():
 
 @pytest.mark.parametrize('call, message', [
     (lambda: OFFLayer(4, 1), 'num_segments must be >= 2'),
-    (lambda: OFFLayer(4, 3)(torch.randn(4, 4, 2, 2)), 'not divisible by num_segments=3'),
-    (lambda: OFFLayer(4, 2)(torch.randn(4, 5, 2, 2)), r'expects \(N\*T, 4, H, W\)'),
+    (lambda: OFFLayer(4, 3)
+     (torch.randn(4, 4, 2, 2)), 'not divisible by num_segments=3'),
+    (lambda: OFFLayer(4, 2)
+     (torch.randn(4, 5, 2, 2)), r'expects \(N\*T, 4, H, W\)'),
     (lambda: OFFLayer(4, 2, components='both'), 'components must be one of'),
     (lambda: SpatialGradient(4, 'prewitt'), 'kernel must be one of'),
     (lambda: temporal_difference(torch.randn(5, 2, 2, 2), 2), 'not divisible'),
-    (lambda: OFFPyramid((4, 8), 2, stage_channels=(4, )), 'stage_channels has 1'),
+    (lambda: OFFPyramid(
+        (4, 8), 2, stage_channels=(4, )), 'stage_channels has 1'),
     (lambda: average_pairs(torch.randn(5, 2), 3), 'do not split'),
-    (lambda: OFFLayer(4, 2, spatial_act=False), 'spatial_act=False needs a separate'),
+    (lambda: OFFLayer(4, 2, spatial_act=False),
+     'spatial_act=False needs a separate'),
     (lambda: residual_stage(4, 8, 1, block='dense'), 'block must be one of'),
     (lambda: BottleneckBlock(4, 6), r'must be a multiple of expansion \(4\)'),
 ])

@@ -12,7 +12,6 @@ import os.path as osp
 
 import pytest
 import torch
-
 from off_plugins.core import OFFLayer, OFFPyramid
 from off_plugins.core.dncnn import DnCNNOFFNet
 from off_plugins.core.psroi import psroi_align, psroi_pool
@@ -20,10 +19,13 @@ from off_plugins.core.psroi import psroi_align, psroi_pool
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 HAS_CUDA = torch.cuda.is_available()
 pytestmark = pytest.mark.skipif(
-    not HAS_CUDA, reason=f'no CUDA device (torch {torch.__version__}: '
+    not HAS_CUDA,
+    reason=f'no CUDA device (torch {torch.__version__}: '
     'torch.cuda.is_available() is False)')
-AMP_DTYPES = [pytest.param(torch.bfloat16, id='bf16'),
-              pytest.param(torch.float16, id='fp16')]
+AMP_DTYPES = [
+    pytest.param(torch.bfloat16, id='bf16'),
+    pytest.param(torch.float16, id='fp16')
+]
 CUDA = torch.device('cuda') if HAS_CUDA else None
 
 
@@ -59,12 +61,14 @@ def mmcv_cuda_ops_reason():
 
 
 def needs_module(name):
-    return pytest.mark.skipif(importlib.util.find_spec(name) is None,
-                              reason=f'{name} is not installed')
+    return pytest.mark.skipif(
+        importlib.util.find_spec(name) is None,
+        reason=f'{name} is not installed')
 
 
 def relative_error(a, b):
-    return ((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-12)).item()
+    return ((a.float() - b.float()).norm() /
+            b.float().norm().clamp_min(1e-12)).item()
 
 
 def to_cuda_copy(module):
@@ -75,15 +79,21 @@ def to_cuda_copy(module):
 
 def pyramid_inputs(batch=2, segments=4, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    return [torch.randn(batch * segments, c, s, s, generator=gen)
-            for c, s in ((32, 28), (64, 14), (128, 7))]
+    return [
+        torch.randn(batch * segments, c, s, s, generator=gen)
+        for c, s in ((32, 28), (64, 14), (128, 7))
+    ]
 
 
 def make_pyramid(segments=4, components='full'):
     torch.manual_seed(0)
-    return OFFPyramid((32, 64, 128), segments, stage_channels=(16, 24, 32),
-                      blocks_per_stage=2, reduced_channels=16,
-                      spatial_channels=8, components=components).eval()
+    return OFFPyramid((32, 64, 128),
+                      segments,
+                      stage_channels=(16, 24, 32),
+                      blocks_per_stage=2,
+                      reduced_channels=16,
+                      spatial_channels=8,
+                      components=components).eval()
 
 
 @pytest.mark.parametrize('components', ['full', 'temporal', 'none'])
@@ -135,8 +145,8 @@ def test_off_pyramid_channels_last_matches_contiguous():
     with torch.no_grad():
         ref = pyramid(feats)
         pyramid_cl = pyramid.to(memory_format=torch.channels_last)
-        out = pyramid_cl([f.contiguous(memory_format=torch.channels_last)
-                          for f in feats])
+        out = pyramid_cl(
+            [f.contiguous(memory_format=torch.channels_last) for f in feats])
     for o, r in zip(out, ref):
         torch.testing.assert_close(o.contiguous(), r, rtol=1e-4, atol=1e-4)
 
@@ -145,15 +155,18 @@ def psroi_case(seed=0):
     gen = torch.Generator().manual_seed(seed)
     k, channels = 3, 4
     x = torch.randn(2, channels * k * k, 24, 32, generator=gen)
-    boxes = torch.rand(12, 4, generator=gen) * torch.tensor([400., 300., 400., 300.])
+    boxes = torch.rand(
+        12, 4, generator=gen) * torch.tensor([400., 300., 400., 300.])
     x1y1 = torch.minimum(boxes[:, :2], boxes[:, 2:])
     x2y2 = torch.maximum(boxes[:, :2], boxes[:, 2:]) + 8
-    rois = torch.cat([torch.randint(0, 2, (12, 1), generator=gen).float(),
-                      x1y1, x2y2], dim=1)
+    rois = torch.cat(
+        [torch.randint(0, 2, (12, 1), generator=gen).float(), x1y1, x2y2],
+        dim=1)
     return x, rois, k
 
 
-@pytest.mark.parametrize('op', [psroi_pool, psroi_align], ids=['pool', 'align'])
+@pytest.mark.parametrize(
+    'op', [psroi_pool, psroi_align], ids=['pool', 'align'])
 def test_psroi_cuda_matches_cpu(op):
     x, rois, k = psroi_case()
     x.requires_grad_()
@@ -167,7 +180,8 @@ def test_psroi_cuda_matches_cpu(op):
 
 
 @pytest.mark.parametrize('dtype', AMP_DTYPES)
-@pytest.mark.parametrize('op', [psroi_pool, psroi_align], ids=['pool', 'align'])
+@pytest.mark.parametrize(
+    'op', [psroi_pool, psroi_align], ids=['pool', 'align'])
 def test_psroi_on_half_precision_maps(op, dtype):
     x, rois, k = psroi_case()
     ref = op(x.to(CUDA), rois.to(CUDA), k, 1 / 16)
@@ -179,8 +193,13 @@ def test_psroi_on_half_precision_maps(op, dtype):
 
 def make_dncnn_off():
     torch.manual_seed(0)
-    return DnCNNOFFNet(num_frames=3, channels=16, head_convs=2, merge_convs=2,
-                       tail_convs=3, off_channels=8).eval()
+    return DnCNNOFFNet(
+        num_frames=3,
+        channels=16,
+        head_convs=2,
+        merge_convs=2,
+        tail_convs=3,
+        off_channels=8).eval()
 
 
 def test_dncnn_off_cuda_matches_cpu_and_channels_last():
@@ -190,7 +209,8 @@ def test_dncnn_off_cuda_matches_cpu_and_channels_last():
         ref = net(frames)
         net_cuda = to_cuda_copy(net)
         out = net_cuda(frames.to(CUDA))
-        out_cl = net_cuda.to(memory_format=torch.channels_last)(frames.to(CUDA))
+        out_cl = net_cuda.to(memory_format=torch.channels_last)(
+            frames.to(CUDA))
     torch.testing.assert_close(out.cpu(), ref, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(out_cl.cpu(), ref, rtol=1e-4, atol=1e-4)
 
@@ -215,7 +235,9 @@ def test_dncnn_off_autocast_train_step(dtype):
     assert losses[-1] < losses[0]
 
 
-STAGE2 = osp.join(REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
+STAGE2 = osp.join(
+    REPO, 'configs/off_tsn',
+    'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
 
 
 def build_recognizer(path):
@@ -241,14 +263,18 @@ def test_off_recognizer_cuda_test_step_matches_cpu():
     t = model.neck.test_num_segments
     inputs = torch.rand(2, t, 3, 64, 64) * 255
     with torch.no_grad():
-        ref = model.test_step(dict(inputs=list(inputs),
-                                   data_samples=action_samples([0, 1])))
+        ref = model.test_step(
+            dict(inputs=list(inputs), data_samples=action_samples([0, 1])))
         model_cuda = to_cuda_copy(model)
-        out = model_cuda.test_step(dict(inputs=list(inputs.to(CUDA)),
-                                        data_samples=action_samples([0, 1])))
-    torch.testing.assert_close(torch.stack([o.pred_score.cpu() for o in out]),
-                               torch.stack([r.pred_score for r in ref]),
-                               rtol=1e-3, atol=1e-4)
+        out = model_cuda.test_step(
+            dict(
+                inputs=list(inputs.to(CUDA)),
+                data_samples=action_samples([0, 1])))
+    torch.testing.assert_close(
+        torch.stack([o.pred_score.cpu() for o in out]),
+        torch.stack([r.pred_score for r in ref]),
+        rtol=1e-3,
+        atol=1e-4)
 
 
 @needs_module('mmaction')
@@ -263,16 +289,19 @@ def test_off_recognizer_amp_channels_last_train_step(dtype):
     head = model.cls_head.off_fc_cls.weight.detach().clone()
     trainable = [p for p in model.parameters() if p.requires_grad]
     before = [p.detach().clone() for p in trainable]
-    optim = AmpOptimWrapper(optimizer=torch.optim.AdamW(trainable, lr=1e-3),
-                            dtype=dtype)
+    optim = AmpOptimWrapper(
+        optimizer=torch.optim.AdamW(trainable, lr=1e-3), dtype=dtype)
     t = model.neck.num_segments
     inputs = torch.rand(4, t, 3, 64, 64, device=CUDA) * 255
     for _ in range(3):
         losses = model.train_step(
-            dict(inputs=list(inputs), data_samples=action_samples([0, 1, 2, 3])),
-            optim)
+            dict(
+                inputs=list(inputs), data_samples=action_samples([0, 1, 2,
+                                                                  3])), optim)
         assert torch.isfinite(losses['loss'])
-    changed = [not torch.equal(b, p.detach()) for b, p in zip(before, trainable)]
+    changed = [
+        not torch.equal(b, p.detach()) for b, p in zip(before, trainable)
+    ]
     assert any(changed)
     for k, v in model.backbone.state_dict().items():
         assert torch.equal(v, frozen[k]), f'frozen backbone changed: {k}'
@@ -282,8 +311,9 @@ def test_off_recognizer_amp_channels_last_train_step(dtype):
 MMCV_CUDA_OPS_MISSING = mmcv_cuda_ops_reason()
 
 
-@pytest.mark.skipif(bool(MMCV_CUDA_OPS_MISSING),
-                    reason=f'detection on CUDA: {MMCV_CUDA_OPS_MISSING}')
+@pytest.mark.skipif(
+    bool(MMCV_CUDA_OPS_MISSING),
+    reason=f'detection on CUDA: {MMCV_CUDA_OPS_MISSING}')
 def test_off_rfcn_cuda_train_step():
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
@@ -293,7 +323,8 @@ def test_off_rfcn_cuda_train_step():
     import off_plugins.mmdet  # noqa: F401
     from test_mmdet_models import make_batch
     register_all_modules()
-    path = osp.join(REPO, 'configs/rfcn_off/rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')
+    path = osp.join(
+        REPO, 'configs/rfcn_off/rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')
     with DefaultScope.overwrite_default_scope('mmdet'):
         torch.manual_seed(0)
         model = MODELS.build(Config.fromfile(path).model).to(CUDA).train()
@@ -303,6 +334,6 @@ def test_off_rfcn_cuda_train_step():
         assert torch.isfinite(log_vars['loss'])
         model.eval()
         with torch.no_grad():
-            (out, ) = model.test_step(make_batch(num_samples=1, size=(96, 128),
-                                                 num_classes=3))
+            (out, ) = model.test_step(
+                make_batch(num_samples=1, size=(96, 128), num_classes=3))
         assert out[0].pred_instances.bboxes.device.type == 'cuda'

@@ -14,13 +14,12 @@ import socket
 import subprocess
 import sys
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.nn as nn
 from mmengine.config import Config
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from off_plugins.dist import (FreezeFirstDistributedDataParallel,
                               setup_launcher, slurm_environment)
 
@@ -48,11 +47,18 @@ def free_port() -> int:
 
 
 def run(cmd, log):
-    env = dict(os.environ, PORT=str(free_port()),
-               PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env = dict(
+        os.environ,
+        PORT=str(free_port()),
+        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
     with open(log, 'w') as f:
-        proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=f,
-                              stderr=subprocess.STDOUT, timeout=300)
+        proc = subprocess.run(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=300)
     with open(log) as f:
         text = f.read()
     assert proc.returncode == 0, f'{cmd} failed:\n{text[-3000:]}'
@@ -81,16 +87,22 @@ def data_options(root, batch_size):
         'default_hooks.logger.interval=1',
         'train_dataloader.dataset.pipeline.1.test_mode=True',
         'train_dataloader.dataset.pipeline.1.test_segments=4',
-        'model.cls_head.dropout_ratio=0', 'model.cls_head.off_dropout_ratio=0',
+        'model.cls_head.dropout_ratio=0',
+        'model.cls_head.off_dropout_ratio=0',
         'model.neck.aux_dropout=0',
-        'optim_wrapper.optimizer.type=SGD', 'optim_wrapper.optimizer.lr=0.05',
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'load_from=None',
+        'optim_wrapper.optimizer.type=SGD',
+        'optim_wrapper.optimizer.lr=0.05',
+        'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1',
+        'load_from=None',
         'custom_hooks.2.required=()',
     ]
     for split in ('val', 'test'):
-        opts += [f'{split}_dataloader.dataset.ann_file={val}',
-                 f'{split}_dataloader.dataset.data_prefix.video={videos}',
-                 f'{split}_dataloader.batch_size=2']
+        opts += [
+            f'{split}_dataloader.dataset.ann_file={val}',
+            f'{split}_dataloader.dataset.data_prefix.video={videos}',
+            f'{split}_dataloader.batch_size=2'
+        ]
     opts += [f'{s}_dataloader.num_workers=0' for s in ('train', 'val', 'test')]
     return ['--cfg-options'] + opts
 
@@ -101,8 +113,14 @@ def runs(tmp_path_factory):
     from data_tools.motion import make_motion_dataset
     tmp = tmp_path_factory.mktemp('dist')
     root = str(tmp / 'offmotion')
-    make_motion_dataset(root, {'train': 1, 'val': 1}, size=32, num_frames=16,
-                        log=lambda msg: None)
+    make_motion_dataset(
+        root, {
+            'train': 1,
+            'val': 1
+        },
+        size=32,
+        num_frames=16,
+        log=lambda msg: None)
     with open(osp.join(root, 'offmotion_val_list_videos.txt')) as f:
         lines = f.readlines()[:NUM_VAL]
     with open(osp.join(root, 'val_subset.txt'), 'w') as f:
@@ -111,19 +129,22 @@ def runs(tmp_path_factory):
     for procs in (2, 1):
         opts = data_options(root, TOTAL_BATCH // procs)
         work = str(tmp / f'train{procs}')
-        launcher = (['bash', 'tools/dist_train.sh', CONFIG, str(procs)]
-                    if procs > 1 else [sys.executable, 'tools/train.py', CONFIG])
+        launcher = (['bash', 'tools/dist_train.sh', CONFIG,
+                     str(procs)] if procs > 1 else
+                    [sys.executable, 'tools/train.py', CONFIG])
         log = run(launcher + ['--work-dir', work] + opts, work + '.log')
         out[f'train{procs}'] = (log, osp.join(work, 'epoch_1.pth'))
     ckpt = out['train2'][1]
     for procs in (2, 1):
         dump = str(tmp / f'test{procs}.pkl')
-        launcher = (['bash', 'tools/dist_test.sh', CONFIG, ckpt, str(procs)]
-                    if procs > 1 else
+        launcher = (['bash', 'tools/dist_test.sh', CONFIG, ckpt,
+                     str(procs)] if procs > 1 else
                     [sys.executable, 'tools/test.py', CONFIG, ckpt])
         opts = data_options(root, TOTAL_BATCH // procs)
-        log = run(launcher + ['--work-dir', str(tmp / f'test{procs}'),
-                              '--dump', dump] + opts, dump + '.log')
+        log = run(
+            launcher +
+            ['--work-dir',
+             str(tmp / f'test{procs}'), '--dump', dump] + opts, dump + '.log')
         with open(dump, 'rb') as f:
             out[f'test{procs}'] = (log, pickle.load(f))
     out['labels'] = [int(line.split()[1]) for line in lines]
@@ -142,8 +163,10 @@ def test_two_process_training_uses_gloo_ddp(runs):
 
 def test_two_process_step_matches_one_process_same_total_batch(runs):
     """Two SGD steps on 2 x 2 clips (DDP averages) equal two on 1 x 4 clips."""
-    norms = [re.findall(r'grad_norm: ([0-9.]+)', runs[k][0])
-             for k in ('train1', 'train2')]
+    norms = [
+        re.findall(r'grad_norm: ([0-9.]+)', runs[k][0])
+        for k in ('train1', 'train2')
+    ]
     assert len(norms[0]) == 2 and norms[0] == norms[1]
     assert min(float(n) for n in norms[0]) > 0
     two = torch.load(runs['train2'][1], map_location='cpu')['state_dict']
@@ -152,8 +175,8 @@ def test_two_process_step_matches_one_process_same_total_batch(runs):
     for name, value in one.items():
         if not name.startswith(('neck.', 'cls_head.')):
             continue
-        torch.testing.assert_close(two[name], value, rtol=1e-4, atol=1e-5,
-                                   msg=f'{name} differs')
+        torch.testing.assert_close(
+            two[name], value, rtol=1e-4, atol=1e-5, msg=f'{name} differs')
         init_changed += 1
     assert init_changed > 20
 
@@ -164,25 +187,36 @@ def test_evaluation_counts_every_sample_once(runs):
         assert len(results) == NUM_VAL
         assert [int(r['gt_label'].item()) for r in results] == runs['labels']
     # The in-training evaluation with 2 processes scored 7 clips too.
-    assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+acc/top1', runs['train2'][0])
+    assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+acc/top1',
+                     runs['train2'][0])
 
 
 def test_two_process_predictions_match_one_process(runs):
     one, two = runs['test1'][1], runs['test2'][1]
     for a, b in zip(one, two):
-        torch.testing.assert_close(b['pred_score'], a['pred_score'],
-                                   rtol=1e-4, atol=1e-6)
-    top1 = [re.findall(r'acc/top1: ([0-9.]+)', runs[k][0])[-1]
-            for k in ('test1', 'test2')]
+        torch.testing.assert_close(
+            b['pred_score'], a['pred_score'], rtol=1e-4, atol=1e-6)
+    top1 = [
+        re.findall(r'acc/top1: ([0-9.]+)', runs[k][0])[-1]
+        for k in ('test1', 'test2')
+    ]
     assert top1[0] == top1[1]
 
 
 def test_slurm_environment_maps_slurm_variables():
-    env = dict(SLURM_PROCID='3', SLURM_NTASKS='4', SLURM_LOCALID='1',
-               SLURM_NODELIST='node[1-2]', MASTER_ADDR='node1')
-    assert slurm_environment(env, port=1234) == dict(
-        RANK='3', LOCAL_RANK='1', WORLD_SIZE='4', MASTER_ADDR='node1',
-        MASTER_PORT='1234')
+    env = dict(
+        SLURM_PROCID='3',
+        SLURM_NTASKS='4',
+        SLURM_LOCALID='1',
+        SLURM_NODELIST='node[1-2]',
+        MASTER_ADDR='node1')
+    assert slurm_environment(
+        env, port=1234) == dict(
+            RANK='3',
+            LOCAL_RANK='1',
+            WORLD_SIZE='4',
+            MASTER_ADDR='node1',
+            MASTER_PORT='1234')
     with pytest.raises(RuntimeError, match='SLURM_PROCID'):
         slurm_environment({'SLURM_NTASKS': '2'})
 
@@ -207,8 +241,8 @@ def test_setup_launcher_cpu(monkeypatch):
     cfg = Config(dict(model_wrapper_cfg=dict(find_unused_parameters=True)))
     with pytest.raises(ValueError, match='launcher must be one of'):
         setup_launcher(cfg, 'mpi')
-    assert setup_launcher(cfg, 'none').model_wrapper_cfg == dict(
-        find_unused_parameters=True)
+    assert setup_launcher(
+        cfg, 'none').model_wrapper_cfg == dict(find_unused_parameters=True)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     for key in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
         monkeypatch.delenv(key, raising=False)

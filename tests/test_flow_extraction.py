@@ -14,14 +14,12 @@ import cv2
 import decord
 import numpy as np
 import pytest
+from data_tools import flow as F
 from mmaction.datasets import RawframeDataset
 from mmaction.datasets.transforms import RawFrameDecode
 from mmaction.registry import TRANSFORMS
-
 from off_plugins.mmaction import (  # registers the transforms
     CheckedRawFrameDecode, FixedIntervalSampleFrames)
-
-from data_tools import flow as F
 from tool_loader import helpers_env
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -64,18 +62,25 @@ def run(list_file, root, out, **kwargs):
 
 
 def expected_files(num_flows):
-    return ({f'{axis}_{i:05d}.jpg' for axis in 'xy'
-             for i in range(1, num_flows + 1)} | {F.META_NAME})
+    return ({
+        f'{axis}_{i:05d}.jpg'
+        for axis in 'xy'
+        for i in range(1, num_flows + 1)
+    } | {F.META_NAME})
 
 
 def mtimes(directory):
-    return {name: os.stat(osp.join(directory, name)).st_mtime_ns
-            for name in os.listdir(directory)}
+    return {
+        name: os.stat(osp.join(directory, name)).st_mtime_ns
+        for name in os.listdir(directory)
+    }
 
 
 def contents(directory):
-    return {name: open(osp.join(directory, name), 'rb').read()
-            for name in os.listdir(directory) if name.endswith('.jpg')}
+    return {
+        name: open(osp.join(directory, name), 'rb').read()
+        for name in os.listdir(directory) if name.endswith('.jpg')
+    }
 
 
 def test_layout_list_and_timing(videos, tmp_path):
@@ -115,16 +120,17 @@ def test_square_moves_right_and_matches_toolbox_quantisation(videos, tmp_path):
         assert abs(y[inside].mean() - 127.5) < 4, i
     # reference: decord -> gray -> a fresh TV-L1 -> MMAction2's flow_to_img,
     # through the same JPEG codec
-    frames = decord.VideoReader(osp.join(root, 'a', 'v0.mp4')).get_batch(
-        [2, 3]).asnumpy()
+    frames = decord.VideoReader(osp.join(root, 'a',
+                                         'v0.mp4')).get_batch([2,
+                                                               3]).asnumpy()
     gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
     raw = cv2.optflow.DualTVL1OpticalFlow_create().calc(gray[0], gray[1], None)
     for c, axis in enumerate('xy'):
         ref = F.toolbox_flow_tool().flow_to_img(raw[..., c], 20.)
-        ref_jpeg = cv2.imdecode(cv2.imencode('.jpg', ref)[1],
-                                cv2.IMREAD_GRAYSCALE)
-        got = cv2.imread(osp.join(dest, f'{axis}_00003.jpg'),
-                         cv2.IMREAD_GRAYSCALE)
+        ref_jpeg = cv2.imdecode(
+            cv2.imencode('.jpg', ref)[1], cv2.IMREAD_GRAYSCALE)
+        got = cv2.imread(
+            osp.join(dest, f'{axis}_00003.jpg'), cv2.IMREAD_GRAYSCALE)
         np.testing.assert_array_equal(got, ref_jpeg)
 
 
@@ -231,8 +237,8 @@ def test_errors_name_the_file(videos, tmp_path):
 
     missing = tmp_path / 'missing.txt'
     missing.write_text('a/v0.mp4 0\nc/nothere.mp4 1\n')
-    with pytest.raises(FileNotFoundError,
-                       match=osp.join(root, 'c', 'nothere.mp4')):
+    with pytest.raises(
+            FileNotFoundError, match=osp.join(root, 'c', 'nothere.mp4')):
         run(str(missing), root, out)
     assert not osp.exists(out)  # checked before any extraction
 
@@ -277,9 +283,13 @@ def flow_dir(videos, tmp_path):
 
 
 def flow_results(frame_dir, inds=(1, 2, 3, 4, 3, 5, 8)):
-    return dict(frame_dir=frame_dir, total_frames=FRAMES - 1,
-                filename_tmpl='{}_{:05d}.jpg', modality='Flow', start_index=1,
-                frame_inds=np.array(inds))
+    return dict(
+        frame_dir=frame_dir,
+        total_frames=FRAMES - 1,
+        filename_tmpl='{}_{:05d}.jpg',
+        modality='Flow',
+        start_index=1,
+        frame_inds=np.array(inds))
 
 
 def checked():
@@ -302,9 +312,12 @@ def test_extracted_list_loads_through_rawframedataset(flow_dir, tmp_path):
     dataset = RawframeDataset(
         ann_file=str(tmp_path / 'flow_list.txt'),
         data_prefix=dict(img=str(tmp_path / 'flow')),
-        modality='Flow', filename_tmpl='{}_{:05d}.jpg',
-        pipeline=[FixedIntervalSampleFrames(2, 4, clip_len=2, test_mode=True),
-                  CheckedRawFrameDecode()])
+        modality='Flow',
+        filename_tmpl='{}_{:05d}.jpg',
+        pipeline=[
+            FixedIntervalSampleFrames(2, 4, clip_len=2, test_mode=True),
+            CheckedRawFrameDecode()
+        ])
     sample = dataset[2]
     assert sample['frame_dir'].endswith(osp.join('b', 'v2'))
     assert sample['total_frames'] == FRAMES - 1 and sample['label'] == 2
@@ -348,13 +361,17 @@ def test_undecodable_frame_names_it(flow_dir, data):
 def test_checked_decode_rgb(tmp_path):
     rng = np.random.default_rng(0)
     for i in range(1, 5):
-        cv2.imwrite(str(tmp_path / f'img_{i:05d}.jpg'),
-                    rng.integers(0, 255, (SIZE, SIZE, 3), dtype=np.uint8))
+        cv2.imwrite(
+            str(tmp_path / f'img_{i:05d}.jpg'),
+            rng.integers(0, 255, (SIZE, SIZE, 3), dtype=np.uint8))
 
     def results():
-        return dict(frame_dir=str(tmp_path), filename_tmpl='img_{:05d}.jpg',
-                    modality='RGB', start_index=1,
-                    frame_inds=np.array([1, 3, 3, 4]))
+        return dict(
+            frame_dir=str(tmp_path),
+            filename_tmpl='img_{:05d}.jpg',
+            modality='RGB',
+            start_index=1,
+            frame_inds=np.array([1, 3, 3, 4]))
 
     ours, theirs = checked()(results()), RawFrameDecode()(results())
     for a, b in zip(ours['imgs'], theirs['imgs'], strict=True):
@@ -364,11 +381,13 @@ def test_checked_decode_rgb(tmp_path):
     with pytest.raises(ValueError, match='frame 3, .*img_00003.jpg does not'):
         checked()(results())
     cv2.imwrite(str(tmp_path / 'img_00003.jpg'), np.zeros((8, 8, 3), np.uint8))
-    with pytest.raises(ValueError, match=r'img_00003.jpg is 8x8 \(HxW\) but '
-                       r'.*img_00001.jpg is 32x32'):
+    with pytest.raises(
+            ValueError,
+            match=r'img_00003.jpg is 8x8 \(HxW\) but '
+            r'.*img_00001.jpg is 32x32'):
         checked()(results())
-    cv2.imwrite(str(tmp_path / 'img_00003.jpg'),
-                np.zeros((SIZE, SIZE, 3), np.uint8))
+    cv2.imwrite(
+        str(tmp_path / 'img_00003.jpg'), np.zeros((SIZE, SIZE, 3), np.uint8))
     os.remove(tmp_path / 'img_00004.jpg')
     with pytest.raises(FileNotFoundError, match='frame 4 missing'):
         checked()(results())
@@ -379,9 +398,13 @@ def test_cli_extracts_with_workers_and_prints_progress(videos, tmp_path):
     list_file, root = videos
     out, out_list = str(tmp_path / 'cli'), str(tmp_path / 'cli_list.txt')
     tool = osp.join(REPO, 'tools', 'extract_flow.py')
-    proc = subprocess.run([sys.executable, tool, list_file, root, out,
-                           '--out-list', out_list, '--workers', '2'],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([
+        sys.executable, tool, list_file, root, out, '--out-list', out_list,
+        '--workers', '2'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert '[flow] 3/3 videos (0 skipped)' in proc.stdout
     assert 'videos/s, ETA 0s' in proc.stdout
@@ -392,15 +415,20 @@ def test_cli_extracts_with_workers_and_prints_progress(videos, tmp_path):
         assert contents(osp.join(out, rel[:-4])) == contents(
             osp.join(tmp_path, 'lib', rel[:-4]))
 
-    proc = subprocess.run([sys.executable, tool, str(tmp_path / 'nope.txt'),
-                           root, out], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, tool,
+         str(tmp_path / 'nope.txt'), root, out],
+        capture_output=True,
+        text=True,
+        timeout=120)
     assert proc.returncode == 1
     assert f'{tmp_path / "nope.txt"}: video list not found' in proc.stderr
 
-    proc = subprocess.run([sys.executable, tool, list_file, root, out,
-                           '--method', 'lk'], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, tool, list_file, root, out, '--method', 'lk'],
+        capture_output=True,
+        text=True,
+        timeout=120)
     assert proc.returncode == 2 and "invalid choice: 'lk'" in proc.stderr
 
 
@@ -408,26 +436,31 @@ def test_second_extraction_into_the_same_folder_stops(videos, tmp_path):
     list_file, root = videos
     out = str(tmp_path / 'flow')
     # The first extraction, in its own process, is writing v1.
-    first = subprocess.Popen(
-        [sys.executable, '-c',
-         'import sys, time\n'
-         'from data_tools.flow import extraction_lock\n'
-         'with extraction_lock(sys.argv[1]):\n'
-         '    print("locked", flush=True)\n'
-         '    time.sleep(60)\n', out],
-        stdout=subprocess.PIPE, text=True, env=helpers_env())
+    first = subprocess.Popen([
+        sys.executable, '-c', 'import sys, time\n'
+        'from data_tools.flow import extraction_lock\n'
+        'with extraction_lock(sys.argv[1]):\n'
+        '    print("locked", flush=True)\n'
+        '    time.sleep(60)\n', out
+    ],
+                             stdout=subprocess.PIPE,
+                             text=True,
+                             env=helpers_env())
     try:
         assert first.stdout.readline().strip() == 'locked'
         in_progress = osp.join(out, 'a', 'v1.tmp-99999')
         os.makedirs(in_progress)
-        with pytest.raises(RuntimeError, match=(
-                f'{re.escape(out)} is being written by another flow '
-                f'extraction \\(process {first.pid} holds')):
+        with pytest.raises(
+                RuntimeError,
+                match=(f'{re.escape(out)} is being written by another flow '
+                       f'extraction \\(process {first.pid} holds')):
             run(list_file, root, out)
         assert osp.isdir(in_progress)  # its work in progress is untouched
         tool = osp.join(REPO, 'tools', 'extract_flow.py')
         proc = subprocess.run([sys.executable, tool, list_file, root, out],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True,
+                              text=True,
+                              timeout=120)
         assert proc.returncode == 1 and 'Traceback' not in proc.stderr
         assert 'is being written by another flow extraction' in proc.stderr
     finally:

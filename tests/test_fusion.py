@@ -17,29 +17,31 @@ import mmengine
 import numpy as np
 import pytest
 import torch
-from mmengine.evaluator import DumpResults, Evaluator
-
+from analysis_tools.fusion import (check_aligned, evaluate, fuse, fusion_table,
+                                   load_dump, video_name)
+from job_tools.runs import test_summary as job_summary
 from mmaction.structures import ActionDataSample
+from mmengine.evaluator import DumpResults, Evaluator
 from off_plugins.safe_pickle import UnsafePickleError, load_prediction_dump
 from off_plugins.utils import shipped_file
-
-from analysis_tools.fusion import (check_aligned, evaluate, fuse,
-                                   fusion_table, load_dump, video_name)
-from job_tools.runs import test_summary as job_summary
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FUSE_SCORES = osp.join(REPO, 'tools', 'fuse_scores.py')
 
 # 4 videos, 3 classes: each stream alone is right on 2 videos, their sum on 4.
 LABELS = [0, 1, 2, 0]
-RGB = [[0.6, 0.3, 0.1],    # right
-       [0.2, 0.7, 0.1],    # right
-       [0.5, 0.1, 0.4],    # wrong: 0
-       [0.1, 0.5, 0.4]]    # wrong: 1
-FLOW = [[0.3, 0.45, 0.25],  # wrong: 1
-        [0.5, 0.3, 0.2],    # wrong: 0
-        [0.1, 0.2, 0.7],    # right
-        [0.8, 0.1, 0.1]]    # right
+RGB = [
+    [0.6, 0.3, 0.1],  # right
+    [0.2, 0.7, 0.1],  # right
+    [0.5, 0.1, 0.4],  # wrong: 0
+    [0.1, 0.5, 0.4]
+]  # wrong: 1
+FLOW = [
+    [0.3, 0.45, 0.25],  # wrong: 1
+    [0.5, 0.3, 0.2],  # wrong: 0
+    [0.1, 0.2, 0.7],  # right
+    [0.8, 0.1, 0.1]
+]  # right
 
 
 def write_dump(path, scores, labels, ids='default', id_key='filename'):
@@ -69,12 +71,16 @@ def write_dump(path, scores, labels, ids='default', id_key='filename'):
 @pytest.fixture
 def two_streams(tmp_path):
     """name -> path of the RGB and flow dumps of the known-answer example."""
-    return dict(rgb=write_dump(tmp_path / 'rgb.pkl', RGB, LABELS),
-                flow=write_dump(tmp_path / 'flow.pkl', FLOW, LABELS))
+    return dict(
+        rgb=write_dump(tmp_path / 'rgb.pkl', RGB, LABELS),
+        flow=write_dump(tmp_path / 'flow.pkl', FLOW, LABELS))
 
 
-def random_streams(tmp_path, names=('a', 'b', 'c'), num_videos=30,
-                   num_classes=7, seed=0):
+def random_streams(tmp_path,
+                   names=('a', 'b', 'c'),
+                   num_videos=30,
+                   num_classes=7,
+                   seed=0):
     """Dumps of noisy scores that are right on some videos, with logits of
     different scales per stream so that softmax changes the fusion."""
     rng = np.random.default_rng(seed)
@@ -93,19 +99,24 @@ def report_accuracy(paths, coefficients, apply_softmax):
     4-decimal strings it prints them with."""
     script = shipped_file('mmaction', 'tools', 'analysis_tools',
                           'report_accuracy.py')
-    cmd = [sys.executable, script, '--preds', *paths, '--coefficients',
-           *map(str, coefficients)] + (['--apply-softmax']
-                                       if apply_softmax else [])
+    cmd = [
+        sys.executable, script, '--preds', *paths, '--coefficients',
+        *map(str, coefficients)
+    ] + (['--apply-softmax'] if apply_softmax else [])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    found = dict(re.findall(r'^(Mean Class|Top 1|Top 5) Accuracy: (\S+)$',
-                            out.stdout, re.M))
+    found = dict(
+        re.findall(r'^(Mean Class|Top 1|Top 5) Accuracy: (\S+)$', out.stdout,
+                   re.M))
     assert len(found) == 3, out.stdout
     return found
 
 
 def test_load_dump_reads_what_dump_results_writes(tmp_path):
-    path = write_dump(tmp_path / 'rgb.pkl', RGB, LABELS,
-                      ids=['v/a.mp4', 'v/b.mp4', 'v/c.mp4', 'v/d.mp4'])
+    path = write_dump(
+        tmp_path / 'rgb.pkl',
+        RGB,
+        LABELS,
+        ids=['v/a.mp4', 'v/b.mp4', 'v/c.mp4', 'v/d.mp4'])
     raw = mmengine.load(path)
     assert isinstance(raw[0]['pred_score'], torch.Tensor)
     assert raw[0]['gt_label'].shape == (1, )
@@ -122,9 +133,14 @@ def test_load_dump_reads_what_dump_results_writes(tmp_path):
 
 
 def test_load_dump_accepts_scalar_tensors_and_frame_dir(tmp_path):
-    samples = [dict(pred_score=torch.tensor(score), pred_label=torch.tensor(1),
-                    gt_label=torch.tensor(label), frame_dir=f'f/{i}')
-               for i, (score, label) in enumerate(zip(FLOW, LABELS))]
+    samples = [
+        dict(
+            pred_score=torch.tensor(score),
+            pred_label=torch.tensor(1),
+            gt_label=torch.tensor(label),
+            frame_dir=f'f/{i}')
+        for i, (score, label) in enumerate(zip(FLOW, LABELS))
+    ]
     mmengine.dump(samples, tmp_path / 'flow.pkl')
     dump = load_dump(str(tmp_path / 'flow.pkl'))
     assert dump.labels.tolist() == LABELS
@@ -149,15 +165,15 @@ def test_weights_change_the_winner(two_streams):
     np.testing.assert_allclose(fused, np.array(RGB) + 3 * np.array(FLOW))
     # Flow weighted 3x wins on every video, so it is right on 2 of 4 again.
     assert fused.argmax(1).tolist() == np.argmax(FLOW, 1).tolist()
-    rows = fusion_table(two_streams, [['rgb', 'flow']],
-                        weights=dict(rgb=1, flow=3))
+    rows = fusion_table(
+        two_streams, [['rgb', 'flow']], weights=dict(rgb=1, flow=3))
     assert rows[-1]['weights'] == [1.0, 3.0]
     assert rows[-1]['top1'] == 0.5
 
 
 def test_softmax_evens_out_logit_scales():
-    big = np.array([[10.0, 9.0, 9.0]])     # large logits, unsure
-    small = np.array([[0.0, 0.9, -5.0]])   # small logits, sure
+    big = np.array([[10.0, 9.0, 9.0]])  # large logits, unsure
+    small = np.array([[0.0, 0.9, -5.0]])  # small logits, sure
     assert fuse([big, small], [1, 1]).argmax() == 0
 
     fused = fuse([big, small], [1, 1], apply_softmax=True)
@@ -172,9 +188,9 @@ def test_softmax_evens_out_logit_scales():
 
 def test_evaluate_top5_with_many_classes():
     # 6 classes: the label is ranked 1st, 5th and 6th on the three videos.
-    scores = np.array([[6, 5, 4, 3, 2, 1],
-                       [2, 6, 5, 4, 3, 1],
-                       [6, 5, 4, 3, 2, 1]], dtype=float)
+    scores = np.array(
+        [[6, 5, 4, 3, 2, 1], [2, 6, 5, 4, 3, 1], [6, 5, 4, 3, 2, 1]],
+        dtype=float)
     labels = np.array([0, 0, 5])
     result = evaluate(scores, labels)
     assert result['top5_k'] == 5
@@ -191,41 +207,53 @@ def test_matches_mmaction_report_accuracy(tmp_path, apply_softmax):
     rows = fusion_table(streams, [['a', 'b', 'c']], weights, apply_softmax)
     fused = rows[-1]
     assert 0 < fused['top1'] < fused['top5'] < 1  # not a trivial case
-    printed = report_accuracy(list(streams.values()), weights.values(),
-                              apply_softmax)
-    assert printed == {'Mean Class': f'{fused["mean_class_acc"]:.4f}',
-                       'Top 1': f'{fused["top1"]:.4f}',
-                       'Top 5': f'{fused["top5"]:.4f}'}
+    printed = report_accuracy(
+        list(streams.values()), weights.values(), apply_softmax)
+    assert printed == {
+        'Mean Class': f'{fused["mean_class_acc"]:.4f}',
+        'Top 1': f'{fused["top1"]:.4f}',
+        'Top 5': f'{fused["top5"]:.4f}'
+    }
 
 
 def test_single_stream_matches_mmaction_report_accuracy(tmp_path):
     streams = random_streams(tmp_path, names=('a', ))
     row = fusion_table(streams)[0]
     printed = report_accuracy([streams['a']], [1.0], False)
-    assert printed == {'Mean Class': f'{row["mean_class_acc"]:.4f}',
-                       'Top 1': f'{row["top1"]:.4f}',
-                       'Top 5': f'{row["top5"]:.4f}'}
+    assert printed == {
+        'Mean Class': f'{row["mean_class_acc"]:.4f}',
+        'Top 1': f'{row["top1"]:.4f}',
+        'Top 5': f'{row["top5"]:.4f}'
+    }
 
 
 def test_combos_are_listed_after_the_streams_they_use(tmp_path):
     streams = random_streams(tmp_path, num_videos=5)
-    assert [r['combo'] for r in fusion_table(streams)] == [
-        'a', 'b', 'c', 'a+b+c']
+    assert [r['combo']
+            for r in fusion_table(streams)] == ['a', 'b', 'c', 'a+b+c']
     rows = fusion_table(streams, [['c', 'a'], ['a'], ['a', 'c']])
     assert [r['combo'] for r in rows] == ['a', 'c', 'c+a']
 
 
 def test_video_names_match_across_video_and_rawframe_datasets(tmp_path):
-    videos = ['data/videos/v_a.avi', 'data/videos/v_b.avi',
-              'data/videos/v_c.avi', 'data/videos/v_d.avi']
-    frames = ['data/flow/v_a', 'data/flow/v_b/', 'data/flow/v_c',
-              'data/flow/v_d']
+    videos = [
+        'data/videos/v_a.avi', 'data/videos/v_b.avi', 'data/videos/v_c.avi',
+        'data/videos/v_d.avi'
+    ]
+    frames = [
+        'data/flow/v_a', 'data/flow/v_b/', 'data/flow/v_c', 'data/flow/v_d'
+    ]
     assert video_name('data/x/v_1.2.mp4') == 'v_1.2'
     assert video_name('data/flow/v_1.2') == 'v_1.2'
-    rows = fusion_table(dict(
-        rgb=write_dump(tmp_path / 'rgb.pkl', RGB, LABELS, videos),
-        flow=write_dump(tmp_path / 'flow.pkl', FLOW, LABELS, frames,
-                        id_key='frame_dir')))
+    rows = fusion_table(
+        dict(
+            rgb=write_dump(tmp_path / 'rgb.pkl', RGB, LABELS, videos),
+            flow=write_dump(
+                tmp_path / 'flow.pkl',
+                FLOW,
+                LABELS,
+                frames,
+                id_key='frame_dir')))
     assert rows[-1]['top1'] == 1.0
 
 
@@ -249,42 +277,53 @@ def test_empty_and_malformed_dumps_are_named(tmp_path):
     mmengine.dump([dict(pred_score=torch.rand(3))], tmp_path / 'nolabel.pkl')
     with pytest.raises(ValueError, match="nolabel.pkl: sample 0 .*'gt_label'"):
         load_dump(str(tmp_path / 'nolabel.pkl'))
-    mmengine.dump([dict(pred_score=torch.rand(3),
-                        gt_label=torch.tensor([0, 1]))],
-                  tmp_path / 'multi.pkl')
+    mmengine.dump(
+        [dict(pred_score=torch.rand(3), gt_label=torch.tensor([0, 1]))],
+        tmp_path / 'multi.pkl')
     with pytest.raises(ValueError, match='multi.pkl: .*multi-label'):
         load_dump(str(tmp_path / 'multi.pkl'))
-    with pytest.raises(ValueError, match=r'bad.pkl: sample 1 gt_label 3 is '
-                       r'outside \[0, 3\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'bad.pkl: sample 1 gt_label 3 is '
+            r'outside \[0, 3\)'):
         load_dump(write_dump(tmp_path / 'bad.pkl', RGB, [0, 3, 0, 0]))
 
 
 def test_different_videos_are_an_error(tmp_path, two_streams):
     short = write_dump(tmp_path / 'short.pkl', FLOW[:3], LABELS[:3])
-    with pytest.raises(ValueError, match=r"'off' \(.*short.pkl\) and stream "
-                       r"'rgb' .* hold different videos: 1 only in 'rgb' "
-                       r"\(first: \['v3'\]\), 0 only in 'off'"):
+    with pytest.raises(
+            ValueError,
+            match=r"'off' \(.*short.pkl\) and stream "
+            r"'rgb' .* hold different videos: 1 only in 'rgb' "
+            r"\(first: \['v3'\]\), 0 only in 'off'"):
         fusion_table(dict(two_streams, off=short))
-    unnamed = [write_dump(tmp_path / f'{name}.pkl', scores, labels, ids=None)
-               for name, scores, labels in (('a', FLOW, LABELS),
-                                            ('b', FLOW[:3], LABELS[:3]))]
-    with pytest.raises(ValueError, match=r"'b' \(.*b.pkl\) and stream 'a' "
-                       r".* different numbers of videos: 3 and 4"):
+    unnamed = [
+        write_dump(tmp_path / f'{name}.pkl', scores, labels, ids=None)
+        for name, scores, labels in (('a', FLOW, LABELS), ('b', FLOW[:3],
+                                                           LABELS[:3]))
+    ]
+    with pytest.raises(
+            ValueError,
+            match=r"'b' \(.*b.pkl\) and stream 'a' "
+            r".* different numbers of videos: 3 and 4"):
         fusion_table(dict(a=unnamed[0], b=unnamed[1]), allow_unnamed=True)
 
 
 def test_different_class_counts_are_an_error(tmp_path, two_streams):
-    wide = write_dump(tmp_path / 'wide.pkl', [s + [0.0] for s in FLOW],
-                      LABELS)
-    with pytest.raises(ValueError, match=r"'off' \(.*wide.pkl\).* different "
-                       'numbers of classes: 4 and 3'):
+    wide = write_dump(tmp_path / 'wide.pkl', [s + [0.0] for s in FLOW], LABELS)
+    with pytest.raises(
+            ValueError,
+            match=r"'off' \(.*wide.pkl\).* different "
+            'numbers of classes: 4 and 3'):
         fusion_table(dict(two_streams, off=wide))
 
 
 def test_first_differing_label_is_named(tmp_path, two_streams):
     other = write_dump(tmp_path / 'other.pkl', FLOW, [0, 1, 1, 2])
-    with pytest.raises(ValueError, match=r"other.pkl.*ground truth at video "
-                       r"2 \('videos/v2.mp4'\): label 1 and 2"):
+    with pytest.raises(
+            ValueError,
+            match=r"other.pkl.*ground truth at video "
+            r"2 \('videos/v2.mp4'\): label 1 and 2"):
         fusion_table(dict(two_streams, off=other))
 
 
@@ -293,8 +332,10 @@ def test_first_differing_video_is_named(tmp_path):
     # Same labels, but videos 2 and 3 swapped.
     flow = write_dump(tmp_path / 'flow.pkl', FLOW, LABELS,
                       ['a.mp4', 'b.mp4', 'd.mp4', 'c.mp4'])
-    with pytest.raises(ValueError, match=r"'flow' \(.*flow.pkl\).* differ at "
-                       "video 2: 'd.mp4' and 'c'"):
+    with pytest.raises(
+            ValueError,
+            match=r"'flow' \(.*flow.pkl\).* differ at "
+            "video 2: 'd.mp4' and 'c'"):
         check_aligned(dict(rgb=load_dump(rgb), flow=load_dump(flow)))
 
 
@@ -309,8 +350,10 @@ def test_weights_must_match_the_streams(two_streams):
 
 
 def test_unknown_or_repeated_stream_in_a_combination(two_streams):
-    with pytest.raises(ValueError, match="unknown stream 'off' in combination "
-                       "'rgb\\+off'; known streams: rgb, flow"):
+    with pytest.raises(
+            ValueError,
+            match="unknown stream 'off' in combination "
+            "'rgb\\+off'; known streams: rgb, flow"):
         fusion_table(two_streams, [['rgb', 'off']])
     with pytest.raises(ValueError, match="'rgb\\+rgb' names a stream twice"):
         fusion_table(two_streams, [['rgb', 'rgb']])
@@ -321,11 +364,13 @@ def test_unknown_or_repeated_stream_in_a_combination(two_streams):
 
 def run_cli(*args):
     return subprocess.run([sys.executable, FUSE_SCORES, *args],
-                          capture_output=True, text=True, cwd=REPO)
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO)
 
 
-def test_cli_prints_stream_and_fused_rows_and_writes_json(tmp_path,
-                                                         two_streams):
+def test_cli_prints_stream_and_fused_rows_and_writes_json(
+        tmp_path, two_streams):
     out = tmp_path / 'results' / 'table.json'
     proc = run_cli('--streams', f'rgb={two_streams["rgb"]}',
                    f'flow={two_streams["flow"]}', '--weights', '1', '1',
@@ -334,13 +379,15 @@ def test_cli_prints_stream_and_fused_rows_and_writes_json(tmp_path,
     lines = proc.stdout.splitlines()
     assert lines[0] == ('4 videos, accuracy in %, softmax before fusing: on '
                         '(top-3: only 3 classes)')
-    assert lines[1].split() == ['combination', 'weights', 'top-1', 'top-3',
-                                'mean', 'class', 'videos']
+    assert lines[1].split() == [
+        'combination', 'weights', 'top-1', 'top-3', 'mean', 'class', 'videos'
+    ]
     table = {line.split()[0]: line.split()[1:] for line in lines[2:5]}
-    assert table == {'rgb': ['1', '50.00', '100.00', '50.00', '4'],
-                     'flow': ['1', '50.00', '100.00', '50.00', '4'],
-                     'rgb+flow': ['1', '1', '100.00', '100.00', '100.00',
-                                  '4']}
+    assert table == {
+        'rgb': ['1', '50.00', '100.00', '50.00', '4'],
+        'flow': ['1', '50.00', '100.00', '50.00', '4'],
+        'rgb+flow': ['1', '1', '100.00', '100.00', '100.00', '4']
+    }
     saved = json.loads(out.read_text())
     assert saved['apply_softmax'] is True
     assert saved['streams'] == two_streams
@@ -367,8 +414,8 @@ def test_cli_reports_bad_input_without_a_traceback(two_streams):
 SWAP = [3, 1, 2, 0]
 
 
-def test_streams_in_another_order_are_matched_by_video_name(tmp_path,
-                                                            two_streams):
+def test_streams_in_another_order_are_matched_by_video_name(
+        tmp_path, two_streams):
     names = [f'videos/v{i}.mp4' for i in range(4)]
     swapped = write_dump(tmp_path / 'swapped.pkl', [FLOW[i] for i in SWAP],
                          [LABELS[i] for i in SWAP], [names[i] for i in SWAP])
@@ -380,10 +427,12 @@ def test_streams_in_another_order_are_matched_by_video_name(tmp_path,
 
 def test_dumps_without_video_names_are_refused_unless_allowed(tmp_path):
     rgb = write_dump(tmp_path / 'rgb.pkl', RGB, LABELS, ids=None)
-    swapped = write_dump(tmp_path / 'flow.pkl', [FLOW[i] for i in SWAP],
-                         LABELS, ids=None)
-    with pytest.raises(ValueError, match=r"stream\(s\) 'rgb' \(.*rgb.pkl\), "
-                       r"'flow' .* do not record which video .*meta_keys"):
+    swapped = write_dump(
+        tmp_path / 'flow.pkl', [FLOW[i] for i in SWAP], LABELS, ids=None)
+    with pytest.raises(
+            ValueError,
+            match=r"stream\(s\) 'rgb' \(.*rgb.pkl\), "
+            r"'flow' .* do not record which video .*meta_keys"):
         fusion_table(dict(rgb=rgb, flow=swapped))
     with pytest.warns(UserWarning, match='matching by position'):
         rows = fusion_table(dict(rgb=rgb, flow=swapped), allow_unnamed=True)
@@ -396,8 +445,10 @@ def test_dumps_without_video_names_are_refused_unless_allowed(tmp_path):
 def test_a_video_named_twice_is_an_error(tmp_path, two_streams):
     twice = write_dump(tmp_path / 'twice.pkl', FLOW, LABELS,
                        ['a/v0.mp4', 'b/v1.mp4', 'c/v2.mp4', 'd/v0.mp4'])
-    with pytest.raises(ValueError, match=r"'flow' \(.*twice.pkl\) holds "
-                       r"video 'v0' twice \(samples 0 and 3\)"):
+    with pytest.raises(
+            ValueError,
+            match=r"'flow' \(.*twice.pkl\) holds "
+            r"video 'v0' twice \(samples 0 and 3\)"):
         fusion_table(dict(rgb=two_streams['rgb'], flow=twice))
 
 
@@ -430,12 +481,14 @@ def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path, two_streams,
     marker = tmp_path / 'marker'
     crafted = tmp_path / 'crafted.pkl'
     with open(crafted, 'wb') as f:
-        pickle.dump([dict(pred_score=payload(str(marker)),
-                          gt_label=torch.tensor([0]))], f, protocol=2)
+        pickle.dump([
+            dict(pred_score=payload(str(marker)), gt_label=torch.tensor([0]))
+        ],
+                    f,
+                    protocol=2)
     with pytest.raises(ValueError, match=f'{crafted}.*refusing'):
         load_dump(str(crafted))
-    proc = run_cli('--streams', f'rgb={two_streams["rgb"]}',
-                   f'flow={crafted}')
+    proc = run_cli('--streams', f'rgb={two_streams["rgb"]}', f'flow={crafted}')
     assert proc.returncode != 0 and 'Traceback' not in proc.stderr
     assert 'refusing' in proc.stderr and str(crafted) in proc.stderr
     with pytest.raises(UnsafePickleError):
@@ -446,9 +499,13 @@ def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path, two_streams,
 def test_the_main_jobs_dumps_load_safely(tmp_path):
     """What the restricted loader admits is enough for real dumps: tensors
     of several dtypes, numpy arrays and scalars, tuples, bytes."""
-    sample = ActionDataSample(metainfo=dict(
-        filename='v/a.mp4', img_shape=(64, 64), video_id=np.int64(3),
-        frame_inds=np.arange(8), raw=b'\x00\xff'))
+    sample = ActionDataSample(
+        metainfo=dict(
+            filename='v/a.mp4',
+            img_shape=(64, 64),
+            video_id=np.int64(3),
+            frame_inds=np.arange(8),
+            raw=b'\x00\xff'))
     sample.set_gt_label(2)
     sample.set_pred_score(torch.rand(8, dtype=torch.float64))
     sample.set_pred_label(1)

@@ -19,7 +19,8 @@ def test_scripts_parse():
 
 def test_every_path_it_runs_exists():
     text = read('tools/gpu_check.sh')
-    paths = set(re.findall(r'((?:configs|tests|tools)/[\w./-]+\.(?:py|sh))', text))
+    paths = set(
+        re.findall(r'((?:configs|tests|tools)/[\w./-]+\.(?:py|sh))', text))
     assert 'tests/test_cuda.py' in paths and 'tools/benchmark.py' in paths
     missing = sorted(p for p in paths if not osp.isfile(osp.join(REPO, p)))
     assert not missing, missing

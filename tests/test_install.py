@@ -42,8 +42,8 @@ def test_setup_declares_each_tasks_dependencies(monkeypatch):
     def names(reqs):
         return {r.split('=')[0].split('>')[0].split('<')[0] for r in reqs}
 
-    assert {'mmaction2', 'decord', 'opencv-contrib-python'} <= names(
-        extras['action'])
+    assert {'mmaction2', 'decord',
+            'opencv-contrib-python'} <= names(extras['action'])
     assert 'mmdet' in names(extras['det'])
     assert {'scikit-image', 'scipy'} <= names(extras['restore'])
     assert 'pytest' in names(extras['tests'])
@@ -53,7 +53,8 @@ def test_setup_declares_each_tasks_dependencies(monkeypatch):
     assert 'Apache License' in open(osp.join(ROOT, 'LICENSE')).read()
 
 
-@pytest.mark.parametrize('line', [
-    'cv2.optflow.DualTVL1OpticalFlow_create', 'openmim', 'pre-commit'])
+@pytest.mark.parametrize(
+    'line',
+    ['cv2.optflow.DualTVL1OpticalFlow_create', 'openmim', 'pre-commit'])
 def test_install_script_installs_and_checks(line):
     assert line in open(osp.join(ROOT, 'tools', 'install.sh')).read()

@@ -14,7 +14,8 @@ import yaml
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FOLDERS = sorted(
-    osp.basename(osp.dirname(p)) for p in glob.glob(osp.join(ROOT, 'configs', '*', '')))
+    osp.basename(osp.dirname(p))
+    for p in glob.glob(osp.join(ROOT, 'configs', '*', '')))
 
 
 def load(rel):
@@ -32,7 +33,8 @@ def all_models():
 
 def test_model_index_imports_one_metafile_per_config_folder():
     assert sorted(metafiles()) == [
-        f'configs/{folder}/metafile.yml' for folder in FOLDERS]
+        f'configs/{folder}/metafile.yml' for folder in FOLDERS
+    ]
     for rel in metafiles():
         assert osp.isfile(osp.join(ROOT, rel)), rel
 
@@ -84,19 +86,22 @@ def test_every_config_has_exactly_one_entry():
     assert len(names) == len(set(names)), 'duplicate model names'
     listed = sorted(m['Config'] for _, m in all_models())
     shipped = sorted(
-        osp.relpath(p, ROOT)
-        for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                           recursive=True) if '/_base_/' not in p)
+        osp.relpath(p, ROOT) for p in glob.glob(
+            osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+        if '/_base_/' not in p)
     assert listed == shipped
 
 
 def test_bad_results_are_rejected():
-    good = dict(Dataset='d', Task='t', Metrics={'Top 1 Accuracy': 90.5},
-                Source='paper', **{'Paper Table': 2})
+    good = dict(
+        Dataset='d',
+        Task='t',
+        Metrics={'Top 1 Accuracy': 90.5},
+        Source='paper',
+        **{'Paper Table': 2})
     check_result('ok', good)
     for bad in (dict(good, Metrics={'Top 1 Accuracy': 'see README'}),
-                dict(good, Source='somewhere'),
-                dict(good, Source='measured')):
+                dict(good, Source='somewhere'), dict(good, Source='measured')):
         with pytest.raises(AssertionError):
             check_result('bad', bad)
 

@@ -14,37 +14,45 @@ import shutil
 import subprocess
 
 import cv2
+import off_plugins.mmaction  # noqa: F401
 import pytest
 import torch
-from mmengine.config import Config
-
-import off_plugins.mmaction  # noqa: F401
-from mmaction.registry import MODELS
-from mmaction.utils import register_all_modules
-
 from data_tools.motion import make_motion_dataset
 from job_tools.runs import offmotion_data_options
+from mmaction.registry import MODELS
+from mmaction.utils import register_all_modules
+from mmengine.config import Config
 from tool_loader import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-STAGE1 = osp.join(REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
-STAGE2 = osp.join(REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
-RFCN = osp.join(REPO, 'configs/rfcn_off/rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')
+STAGE1 = osp.join(REPO,
+                  'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py')
+STAGE2 = osp.join(
+    REPO, 'configs/off_tsn',
+    'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py')
+RFCN = osp.join(REPO,
+                'configs/rfcn_off/rfcn-off-ms_r18-tiny_1xb4-400it_toyvid.py')
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-SERIAL = ([f'{loader}.num_workers=0' for loader in LOADERS]
-          + [f'{loader}.persistent_workers=False' for loader in LOADERS])
+SERIAL = ([f'{loader}.num_workers=0' for loader in LOADERS] +
+          [f'{loader}.persistent_workers=False' for loader in LOADERS])
 
-pytestmark = pytest.mark.skipif(shutil.which('mim') is None,
-                                reason='openmim is not installed')
+pytestmark = pytest.mark.skipif(
+    shutil.which('mim') is None, reason='openmim is not installed')
 
 
 def mim(*args):
     """Run ``mim ARGS`` with this repository importable; return its output."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
-    proc = subprocess.run(['mim', *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    proc = subprocess.run(['mim', *args],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -61,12 +69,19 @@ def assert_png(path):
 @pytest.fixture(scope='module')
 def offmotion(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('offmotion'))
-    make_motion_dataset(root, {'train': 1, 'val': 1}, size=32, num_frames=16,
-                        log=lambda msg: None)
+    make_motion_dataset(
+        root, {
+            'train': 1,
+            'val': 1
+        },
+        size=32,
+        num_frames=16,
+        log=lambda msg: None)
     return root
 
 
-def test_mim_train_and_test_mmaction_with_show_dir_and_dump(offmotion, tmp_path):
+def test_mim_train_and_test_mmaction_with_show_dir_and_dump(
+        offmotion, tmp_path):
     # a stage-1 TSN checkpoint (random weights) for the stage-2 OFF config
     register_all_modules(init_default_scope=False)
     tsn = MODELS.build(Config.fromfile(STAGE1).model)
@@ -84,14 +99,14 @@ def test_mim_train_and_test_mmaction_with_show_dir_and_dump(offmotion, tmp_path)
     assert osp.isfile(ckpt)
 
     show_dir, dump = str(tmp_path / 'vis'), str(tmp_path / 'preds.pkl')
-    log = mim('test', 'mmaction', STAGE2, '--checkpoint', ckpt, '--gpus', '0',
-              '--work-dir', str(tmp_path / 'test'), '--show-dir', show_dir,
-              '--dump', dump, '--cfg-options', *data,
-              'test_dataloader.dataset.indices=2')
+    log = mim('test', 'mmaction', STAGE2,
+              '--checkpoint', ckpt, '--gpus', '0', '--work-dir',
+              str(tmp_path / 'test'), '--show-dir', show_dir, '--dump', dump,
+              '--cfg-options', *data, 'test_dataloader.dataset.indices=2')
     assert 'acc/top1' in log
     with open(dump, 'rb') as f:
         preds = pickle.load(f)
-    assert len(preds) == 2 and preds[0]['pred_score'].shape == (8,)
+    assert len(preds) == 2 and preds[0]['pred_score'].shape == (8, )
     # MMAction2's ActionVisualizer: one PNG a drawn segment, per video
     pngs = sorted(glob.glob(osp.join(show_dir, '*', 'frames_0', '*.png')))
     assert pngs, os.listdir(show_dir)

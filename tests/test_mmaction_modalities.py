@@ -4,27 +4,29 @@ import os.path as osp
 
 import cv2
 import numpy as np
+import off_plugins.mmaction  # noqa: F401
 import pytest
 from mmaction.datasets.transforms import Flip, TenCrop
 from mmaction.registry import TRANSFORMS
+from mmaction.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from scipy.ndimage import correlate
-
-import off_plugins.mmaction  # noqa: F401
-from mmaction.utils import register_all_modules
 from off_plugins.core.off_layer import gradient_kernels
 from off_plugins.mmaction import (FixedIntervalSampleFrames, FlowFlip,
                                   FlowTenCrop, RGBDiff, rgb_diff_channels)
+from scipy.ndimage import correlate
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FLOW_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'off_tsn', '*flow*.py')))
+FLOW_CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs', 'off_tsn', '*flow*.py')))
 register_all_modules(init_default_scope=False)
 
 
 def frames(count, h=6, w=7, seed=0):
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(count)]
+    return [
+        rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(count)
+    ]
 
 
 def test_rgb_diff_stacks_consecutive_differences():
@@ -35,9 +37,11 @@ def test_rgb_diff_stacks_consecutive_differences():
     assert out['clip_len'] == 1
     for s in range(2):
         for k in range(4):
-            expected = (imgs[5 * s + k + 1].astype(np.float32)
-                        - imgs[5 * s + k].astype(np.float32))
-            np.testing.assert_array_equal(stacked[s, ..., 3 * k:3 * k + 3], expected)
+            expected = (
+                imgs[5 * s + k + 1].astype(np.float32) -
+                imgs[5 * s + k].astype(np.float32))
+            np.testing.assert_array_equal(stacked[s, ..., 3 * k:3 * k + 3],
+                                          expected)
 
 
 def test_input_level_off_matches_a_scipy_reference():
@@ -52,17 +56,19 @@ def test_input_level_off_matches_a_scipy_reference():
         for c in range(3):
             for j, kernel in enumerate(kernels):
                 ref = correlate(frame[..., c], kernel, mode='constant', cval=0)
-                np.testing.assert_allclose(pair[..., 2 * c + j], ref, atol=1e-3)
+                np.testing.assert_allclose(
+                    pair[..., 2 * c + j], ref, atol=1e-3)
         np.testing.assert_array_equal(
-            pair[..., 6:], imgs[k + 1].astype(np.float32) - imgs[k].astype(np.float32))
+            pair[..., 6:],
+            imgs[k + 1].astype(np.float32) - imgs[k].astype(np.float32))
 
 
 def test_rgb_diff_keeps_crops_apart():
     imgs = frames(3 * 2 * 5)  # ThreeCrop x 2 segments x 5 frames
     out = RGBDiff()(dict(imgs=imgs, clip_len=5, num_clips=2))
     assert out['imgs'].shape[0] == 6
-    np.testing.assert_array_equal(
-        out['imgs'][5, ..., 9:], imgs[29].astype(np.float32) - imgs[28])
+    np.testing.assert_array_equal(out['imgs'][5, ..., 9:],
+                                  imgs[29].astype(np.float32) - imgs[28])
 
 
 def test_rgb_diff_channels():
@@ -76,19 +82,22 @@ def test_rgb_diff_channels():
 
 
 def test_rgb_diff_bad_input_names_the_video():
-    with pytest.raises(ValueError, match='v.mp4: RGBDiff needs segments of >= 2'):
-        RGBDiff()(dict(imgs=frames(3), clip_len=1, num_clips=3, filename='v.mp4'))
+    with pytest.raises(
+            ValueError, match='v.mp4: RGBDiff needs segments of >= 2'):
+        RGBDiff()(
+            dict(imgs=frames(3), clip_len=1, num_clips=3, filename='v.mp4'))
     with pytest.raises(ValueError, match='v.mp4: expected RGB frames'):
-        RGBDiff()(dict(imgs=frames(7), clip_len=5, num_clips=1, filename='v.mp4'))
+        RGBDiff()(
+            dict(imgs=frames(7), clip_len=5, num_clips=1, filename='v.mp4'))
 
 
 def square_pair(shift, size=40):
     """Two gray frames: a textured square moving right by ``shift`` pixels."""
     rng = np.random.default_rng(0)
-    background = cv2.GaussianBlur(rng.integers(0, 60, (size, size)).astype(np.uint8),
-                                  (5, 5), 0)
-    patch = cv2.GaussianBlur(rng.integers(120, 255, (12, 12)).astype(np.uint8),
-                             (3, 3), 0)
+    background = cv2.GaussianBlur(
+        rng.integers(0, 60, (size, size)).astype(np.uint8), (5, 5), 0)
+    patch = cv2.GaussianBlur(
+        rng.integers(120, 255, (12, 12)).astype(np.uint8), (3, 3), 0)
     out = []
     for x in (10, 10 + shift):
         frame = background.copy()
@@ -107,10 +116,11 @@ def test_flow_flip_equals_the_flow_of_the_flipped_video():
     a, b = square_pair(3)
     frames_xy = [quantised_tvl1(a, b)] * 2  # two decoded (H, W, 2) flow frames
     of_flipped = quantised_tvl1(a[:, ::-1].copy(), b[:, ::-1].copy())
-    results = dict(imgs=[f.copy() for f in frames_xy], modality='Flow',
-                   img_shape=a.shape)
+    results = dict(
+        imgs=[f.copy() for f in frames_xy], modality='Flow', img_shape=a.shape)
     ours = FlowFlip(flip_ratio=1.0)(dict(results))['imgs']
-    stock = Flip(flip_ratio=1.0)(dict(results, imgs=[f.copy() for f in frames_xy]))['imgs']
+    stock = Flip(flip_ratio=1.0)(dict(
+        results, imgs=[f.copy() for f in frames_xy]))['imgs']
     region = (slice(12, 28), slice(8, 32))  # around the moving square
     assert frames_xy[0][region][..., 0].mean() > 130  # moving right
     for img in ours:
@@ -124,14 +134,16 @@ def test_flow_flip_equals_the_flow_of_the_flipped_video():
 
 def test_flow_flip_leaves_rgb_to_flip():
     imgs = frames(2)
-    out = FlowFlip(flip_ratio=1.0)(dict(imgs=[i.copy() for i in imgs],
-                                        modality='RGB', img_shape=(6, 7)))
+    out = FlowFlip(flip_ratio=1.0)(
+        dict(imgs=[i.copy() for i in imgs], modality='RGB', img_shape=(6, 7)))
     np.testing.assert_array_equal(out['imgs'][1], imgs[1][:, ::-1])
 
 
 def ten_crops(transform, imgs, modality):
-    results = dict(imgs=[i.copy() for i in imgs], modality=modality,
-                   img_shape=imgs[0].shape[:2])
+    results = dict(
+        imgs=[i.copy() for i in imgs],
+        modality=modality,
+        img_shape=imgs[0].shape[:2])
     return transform(results)['imgs']
 
 
@@ -150,7 +162,8 @@ def test_flow_ten_crop_negates_x_of_the_mirrored_views_only():
             # mirrored crop: x negated around the quantisation centre, y as is
             np.testing.assert_array_equal(a[..., 0], 255 - b[..., 0])
             np.testing.assert_array_equal(a[..., 1], b[..., 1])
-            np.testing.assert_array_equal(a[..., 1], ours[3 * (view - 1) + i][:, ::-1, 1])
+            np.testing.assert_array_equal(a[..., 1],
+                                          ours[3 * (view - 1) + i][:, ::-1, 1])
 
 
 def test_flow_ten_crop_of_alternating_x_y_frames():
@@ -197,7 +210,8 @@ def test_flow_configs_negate_x_wherever_they_mirror(path):
     cfg = Config.fromfile(path)
     for split in ('train', 'val', 'test'):
         steps = [s.type for s in cfg[f'{split}_dataloader'].dataset.pipeline]
-        assert not {'Flip', 'TenCrop', 'ThreeCrop'} & set(steps), (split, steps)
+        assert not {'Flip', 'TenCrop', 'ThreeCrop'} & set(steps), (split,
+                                                                   steps)
     if 'offmotion' not in path:
         steps = [s.type for s in cfg.test_dataloader.dataset.pipeline]
         assert 'FlowTenCrop' in steps
@@ -207,7 +221,8 @@ def test_flow_configs_negate_x_wherever_they_mirror(path):
 def test_five_frame_segments_stay_whole_in_short_videos(total):
     for kwargs in (dict(test_mode=True), dict(seed=3)):
         t = FixedIntervalSampleFrames(3, 8, clip_len=5, **kwargs)
-        inds = t(dict(total_frames=total, start_index=0, filename='v'))['frame_inds']
+        inds = t(dict(total_frames=total, start_index=0,
+                      filename='v'))['frame_inds']
         segs = inds.reshape(-1, 5)
         assert np.all(np.diff(segs, axis=1) == 1)  # 5 real consecutive frames
         assert segs.min() >= 0 and segs.max() <= total - 1
@@ -215,8 +230,10 @@ def test_five_frame_segments_stay_whole_in_short_videos(total):
 
 def test_video_shorter_than_a_segment_names_the_video():
     t = FixedIntervalSampleFrames(3, 8, clip_len=5)
-    with pytest.raises(ValueError, match=r'v\.mp4: video has 4 frames, too short '
-                       'for segments of 5 consecutive frames'):
+    with pytest.raises(
+            ValueError,
+            match=r'v\.mp4: video has 4 frames, too short '
+            'for segments of 5 consecutive frames'):
         t(dict(total_frames=4, start_index=0, filename='v.mp4'))
 
 
@@ -224,11 +241,14 @@ def test_rgb_diff_pipeline_on_a_real_video(tmp_path):
     from data_tools.motion import make_motion_dataset
     root = tmp_path / 'offmotion'
     make_motion_dataset(str(root), videos_per_class={'val': 1}, num_frames=20)
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/off_tsn/tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO,
+            'configs/off_tsn/tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py'))
     pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_pipeline])
     video = str(root / 'videos' / 'val' / 'right_fast_000.mp4')
-    out = pipeline(dict(filename=video, label=1, start_index=0, modality='RGB'))
+    out = pipeline(
+        dict(filename=video, label=1, start_index=0, modality='RGB'))
     # 8 test segments, 12 stacked difference channels, 64 x 64
     assert tuple(out['inputs'].shape) == (8, 12, 64, 64)
     assert out['inputs'].abs().max() > 0
@@ -246,7 +266,8 @@ def torchvision_state_dict(model):
         else:
             conv, bn = name, name.replace('conv', 'bn')
         state[conv + '.weight'] = module.conv.weight.detach().clone()
-        for key, value in list(module.bn.named_parameters()) + list(module.bn.named_buffers()):
+        for key, value in list(module.bn.named_parameters()) + list(
+                module.bn.named_buffers()):
             state[f'{bn}.{key}'] = value.detach().clone()
     return state
 
@@ -264,9 +285,11 @@ def test_cross_modality_init_averages_the_rgb_conv1(tmp_path, in_channels):
     path = str(tmp_path / 'resnet18_tv.pth')
     torch.save(state, path)
 
-    model = CrossModalityResNet(depth=18, pretrained=path, in_channels=in_channels)
+    model = CrossModalityResNet(
+        depth=18, pretrained=path, in_channels=in_channels)
     model.init_weights()
-    expected = state['conv1.weight'].mean(1, keepdim=True).repeat(1, in_channels, 1, 1)
+    expected = state['conv1.weight'].mean(
+        1, keepdim=True).repeat(1, in_channels, 1, 1)
     torch.testing.assert_close(model.conv1.conv.weight, expected)
     torch.testing.assert_close(model.layer3[1].conv2.conv.weight,
                                state['layer3.1.conv2.weight'])

@@ -3,25 +3,25 @@ import copy
 import glob
 import os.path as osp
 
+import off_plugins.mmaction  # noqa: F401
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.optim import OptimWrapper
-
-import off_plugins.mmaction  # noqa: F401
+from analysis_tools.models import input_channels
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
 from off_plugins.mmaction import OFFNeck
-
-from analysis_tools.models import input_channels
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'off_ts[nm]', '*.py')))
 # Every OFF model variant once: split 2/3 configs differ from split 1 only in
 # their annotation files (their builds are checked above).
-OFF_CONFIGS = [c for c in CONFIGS if not osp.basename(c).startswith('tsn_')
-               and 'split2' not in c and 'split3' not in c]
+OFF_CONFIGS = [
+    c for c in CONFIGS if not osp.basename(c).startswith('tsn_')
+    and 'split2' not in c and 'split3' not in c
+]
 register_all_modules(init_default_scope=False)
 
 
@@ -75,10 +75,11 @@ def test_off_config_train_and_test_step(path):
     channels = input_channels(model)  # RGB 3, flow 10, RGB-diff 12
     model.train()
     inputs = torch.rand(2, t, channels, size, size) * 255
-    optim = OptimWrapper(torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01))
-    losses = model.train_step(dict(inputs=list(inputs),
-                                   data_samples=samples([0, 1])), optim)
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
+    losses = model.train_step(
+        dict(inputs=list(inputs), data_samples=samples([0, 1])), optim)
     num_scales = len(model.neck.pyramid.units)
     assert {f'loss_off_scale{i}' for i in range(num_scales - 1)} <= set(losses)
     assert torch.isfinite(losses['loss']) and losses['loss'] > 0
@@ -86,8 +87,8 @@ def test_off_config_train_and_test_step(path):
     views = 2
     inputs = torch.rand(2, views * t_test, channels, size, size) * 255
     with torch.no_grad():
-        out = model.test_step(dict(inputs=list(inputs),
-                                   data_samples=samples([0, 1])))
+        out = model.test_step(
+            dict(inputs=list(inputs), data_samples=samples([0, 1])))
     scores = torch.stack([d.pred_score for d in out])
     num_classes = model.cls_head.num_classes
     assert scores.shape == (2, num_classes)
@@ -95,9 +96,15 @@ def test_off_config_train_and_test_step(path):
 
 
 def toy_neck(**kwargs):
-    neck = OFFNeck(in_channels=(8, 16), num_classes=5, num_segments=3,
-                   stage_channels=(4, 6), blocks_per_stage=1,
-                   reduced_channels=4, spatial_channels=2, **kwargs)
+    neck = OFFNeck(
+        in_channels=(8, 16),
+        num_classes=5,
+        num_segments=3,
+        stage_channels=(4, 6),
+        blocks_per_stage=1,
+        reduced_channels=4,
+        spatial_channels=2,
+        **kwargs)
     neck.init_weights()
     return neck
 
@@ -131,7 +138,8 @@ def test_neck_aux_losses_only_in_training():
     neck = toy_neck().train()
     x = [torch.randn(2, 8, 3, 8, 8), torch.randn(2, 16, 3, 4, 4)]
     _, losses = neck(x, data_samples=samples([1, 2]))
-    assert list(losses) == ['loss_off_scale0'] and losses['loss_off_scale0'] > 0
+    assert list(losses) == ['loss_off_scale0'
+                            ] and losses['loss_off_scale0'] > 0
     _, losses = neck.eval()(x, data_samples=samples([1, 2]))
     assert losses == {}
     two_views = [torch.randn(2, 8, 6, 8, 8), torch.randn(2, 16, 6, 4, 4)]
@@ -141,11 +149,13 @@ def test_neck_aux_losses_only_in_training():
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(num_segments=1), 'num_segments must be >= 2'),
-    (dict(num_segments=3, test_num_segments=1), 'test_num_segments must be >= 2'),
+    (dict(num_segments=3,
+          test_num_segments=1), 'test_num_segments must be >= 2'),
 ])
 def test_neck_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        OFFNeck(in_channels=(8, ), num_classes=3, stage_channels=(4, ), **kwargs)
+        OFFNeck(
+            in_channels=(8, ), num_classes=3, stage_channels=(4, ), **kwargs)
 
 
 def test_neck_rejects_frames_not_splitting_into_views():
@@ -158,14 +168,18 @@ def test_neck_rejects_frames_not_splitting_into_views():
 
 
 def test_head_fuses_scores_at_test_time_only():
-    cfg, model = build(osp.join(
-        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
+    cfg, model = build(
+        osp.join(
+            REPO, 'configs/off_tsn',
+            'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'
+        ))
     head = model.cls_head.eval()
     feats = torch.randn(3, head.in_channels + head.off_channels, 1, 1)
     base, off = head(feats)
     preds = head.predict(feats, samples([0, 1, 2]))
     fused = torch.softmax(base + off, dim=1)
-    torch.testing.assert_close(torch.stack([p.pred_score for p in preds]), fused)
+    torch.testing.assert_close(
+        torch.stack([p.pred_score for p in preds]), fused)
     with pytest.raises(ValueError, match='OFFHead expects'):
         head(torch.randn(3, 7, 1, 1))
 
@@ -174,41 +188,55 @@ def test_stage_two_keeps_backbone_bit_identical():
     """Stage 2 loads a stage-1 state dict with no key surgery and trains
     only the OFF parts: backbone weights, BN statistics and the TSN
     classifier stay exactly as loaded."""
-    _, stage1 = build(osp.join(
-        REPO, 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'))
+    _, stage1 = build(
+        osp.join(REPO,
+                 'configs/off_tsn/tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py'))
     stage1.init_weights()
-    cfg, stage2 = build(osp.join(
-        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
+    cfg, stage2 = build(
+        osp.join(
+            REPO, 'configs/off_tsn',
+            'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'
+        ))
     stage2.init_weights()
-    missing, unexpected = stage2.load_state_dict(stage1.state_dict(), strict=False)
+    missing, unexpected = stage2.load_state_dict(
+        stage1.state_dict(), strict=False)
     assert unexpected == []
     assert all(k.startswith(('neck.', 'cls_head.off_fc_cls')) for k in missing)
     before = copy.deepcopy(stage2.state_dict())
     stage2.train()
-    optim = OptimWrapper(torch.optim.SGD(
-        [p for p in stage2.parameters() if p.requires_grad], lr=0.1,
-        momentum=0.9, weight_decay=1e-4))
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in stage2.parameters() if p.requires_grad],
+                        lr=0.1,
+                        momentum=0.9,
+                        weight_decay=1e-4))
     inputs = torch.rand(2, 4, 3, 64, 64) * 255
     for _ in range(2):
-        stage2.train_step(dict(inputs=list(inputs),
-                               data_samples=samples([0, 1])), optim)
+        stage2.train_step(
+            dict(inputs=list(inputs), data_samples=samples([0, 1])), optim)
     after = stage2.state_dict()
-    frozen = [k for k in before if k.startswith(('backbone.', 'cls_head.fc_cls'))]
+    frozen = [
+        k for k in before if k.startswith(('backbone.', 'cls_head.fc_cls'))
+    ]
     assert any('running_mean' in k for k in frozen)
     for k in frozen:
         assert torch.equal(before[k], after[k]), k
-    trained = [k for k in before if k.startswith('neck.') and k.endswith('weight')]
+    trained = [
+        k for k in before if k.startswith('neck.') and k.endswith('weight')
+    ]
     assert any(not torch.equal(before[k], after[k]) for k in trained)
 
 
 def test_head_loss_and_scores_in_float32_under_bfloat16():
     """``--amp`` with bfloat16: MMAction2's loss_by_feat computes top-k
     accuracy in numpy, which has no bfloat16; the head hands it float32."""
-    _, model = build(osp.join(
-        REPO, 'configs/off_tsn', 'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'))
+    _, model = build(
+        osp.join(
+            REPO, 'configs/off_tsn',
+            'off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py'
+        ))
     head = model.cls_head.to(torch.bfloat16)
-    feats = torch.randn(3, head.in_channels + head.off_channels, 1, 1,
-                        dtype=torch.bfloat16)
+    feats = torch.randn(
+        3, head.in_channels + head.off_channels, 1, 1, dtype=torch.bfloat16)
     losses = head.loss(feats, samples([0, 1, 2]))
     assert losses['loss_cls'].dtype == torch.float32
     preds = head.eval().predict(feats, samples([0, 1, 2]))
@@ -223,20 +251,29 @@ def test_released_preset_changes_only_the_off_sub_network():
     folder = osp.join(REPO, 'configs/off_tsm')
     name = 'tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
     light = Config.fromfile(osp.join(folder, f'off-tsm_{name}')).to_dict()
-    released = Config.fromfile(osp.join(folder, f'off-tsm-released_{name}')).to_dict()
-    neck, head = released['model'].pop('neck'), released['model'].pop('cls_head')
-    light_neck, light_head = light['model'].pop('neck'), light['model'].pop('cls_head')
-    assert {k: v for k, v in neck.items() if light_neck.get(k) != v} == dict(
+    released = Config.fromfile(osp.join(folder,
+                                        f'off-tsm-released_{name}')).to_dict()
+    neck, head = released['model'].pop('neck'), released['model'].pop(
+        'cls_head')
+    light_neck, light_head = light['model'].pop('neck'), light['model'].pop(
+        'cls_head')
+    assert {
+        k: v
+        for k, v in neck.items() if light_neck.get(k) != v
+    } == dict(
         stage_channels=(256, 512, 1024), block='bottleneck', spatial_act=False)
     assert set(light_neck) - set(neck) == set()
-    assert {k: v for k, v in head.items() if light_head[k] != v} == dict(
-        off_channels=1024)
+    assert {
+        k: v
+        for k, v in head.items() if light_head[k] != v
+    } == dict(off_channels=1024)
     released.pop('off_channels')
     assert released == light
     _, model = build(osp.join(folder, f'off-tsm-released_{name}'))
     stages = model.neck.pyramid.stages
     assert all(isinstance(b, BottleneckBlock) for s in stages for b in s)
     assert [s[-1].conv3.out_channels for s in stages] == [256, 512, 1024]
-    assert all(not any(isinstance(m, torch.nn.ReLU) for m in u.spatial_reduce.modules())
+    assert all(not any(
+        isinstance(m, torch.nn.ReLU) for m in u.spatial_reduce.modules())
                for u in model.neck.pyramid.units)
     assert model.cls_head.off_fc_cls.in_features == 1024

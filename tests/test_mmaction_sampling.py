@@ -5,14 +5,13 @@ import warnings
 
 import decord
 import numpy as np
-import pytest
-from mmengine.config import Config
-
 import off_plugins.mmaction  # noqa: F401
+import pytest
+from data_tools.motion import write_mp4
 from mmaction.registry import TRANSFORMS
 from mmaction.utils import register_all_modules
+from mmengine.config import Config
 from off_plugins.mmaction import CheckedDecordInit, FixedIntervalSampleFrames
-from data_tools.motion import write_mp4
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Every config with an OFF neck (the tsn_ configs are the TSN baselines).
@@ -38,8 +37,12 @@ def test_training_uses_the_test_interval():
 
 
 def test_seed_covers_the_whole_range():
-    seeds = {int(sample(20, num_segments=2, test_segments=4, seed=s)['frame_inds'][0])
-             for s in range(200)}
+    seeds = {
+        int(
+            sample(20, num_segments=2, test_segments=4,
+                   seed=s)['frame_inds'][0])
+        for s in range(200)
+    }
     # interval 5, p in {0 .. 20 - 1 - 5}
     assert seeds == set(range(15))
 
@@ -56,8 +59,8 @@ def test_testing_takes_all_segments_centred():
 def test_several_test_clips_keep_the_training_interval():
     """TSM's 10-clip test: every clip is a run of beta segments at the
     interval floor(L / beta) that training uses, the runs spread evenly."""
-    out = sample(100, num_segments=8, test_segments=8, test_mode=True,
-                 test_clips=10)
+    out = sample(
+        100, num_segments=8, test_segments=8, test_mode=True, test_clips=10)
     inds = out['frame_inds'].reshape(10, 8)  # (clips, segments)
     assert out['segment_interval'] == 12 and out['num_clips'] == 8
     assert np.all(np.diff(inds, axis=1) == 12)
@@ -72,15 +75,21 @@ def test_several_test_clips_keep_the_training_interval():
 
 
 def test_several_test_clips_of_stacked_frames_in_a_short_video():
-    out = sample(12, num_segments=2, test_segments=4, clip_len=5,
-                 test_mode=True, test_clips=3)
+    out = sample(
+        12,
+        num_segments=2,
+        test_segments=4,
+        clip_len=5,
+        test_mode=True,
+        test_clips=3)
     segs = out['frame_inds'].reshape(3, 4, 5)  # (clips, segments, clip_len)
     assert np.all(np.diff(segs, axis=2) == 1)
     assert segs.min() >= 0 and segs.max() == 11
 
 
 def test_clip_len_stacks_consecutive_frames():
-    out = sample(50, num_segments=2, test_segments=5, clip_len=5, test_mode=True)
+    out = sample(
+        50, num_segments=2, test_segments=5, clip_len=5, test_mode=True)
     inds = out['frame_inds'].reshape(5, 5)
     assert np.all(np.diff(inds, axis=1) == 1)
     assert np.all(np.diff(inds[:, 0]) == 10)
@@ -98,8 +107,10 @@ def test_short_videos_clamp_to_last_frame(total):
     inds = out['frame_inds']
     assert len(inds) == 8
     assert inds.min() >= 0 and inds.max() == total - 1
-    assert np.all(np.diff(inds) >= 0)  # interval 1, then the last frame repeats
-    train = sample(total, num_segments=3, test_segments=8, seed=0)['frame_inds']
+    assert np.all(np.diff(inds)
+                  >= 0)  # interval 1, then the last frame repeats
+    train = sample(
+        total, num_segments=3, test_segments=8, seed=0)['frame_inds']
     assert len(train) == 3 and train.max() <= total - 1
 
 
@@ -109,10 +120,12 @@ def test_empty_video_names_the_file():
 
 
 @pytest.mark.parametrize('kwargs, message', [
-    (dict(num_segments=0, test_segments=4), 'num_segments must be a positive int'),
+    (dict(num_segments=0,
+          test_segments=4), 'num_segments must be a positive int'),
     (dict(num_segments=5, test_segments=4), 'must not exceed test_segments'),
     (dict(num_segments=2, test_segments=4, clip_len=0), 'clip_len must be'),
-    (dict(num_segments=2, test_segments=4, test_clips=0), 'test_clips must be'),
+    (dict(num_segments=2, test_segments=4,
+          test_clips=0), 'test_clips must be'),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -136,16 +149,17 @@ def test_too_short_video_warns_once_or_errors(tmp_path):
     path = str(tmp_path / 'two_frames.mp4')
     write_mp4(path, np.zeros((2, 32, 32, 3), np.uint8))
     loader = CheckedDecordInit(min_frames=8)
-    with pytest.warns(UserWarning, match='two_frames.mp4: video has 2 '
-                      r'frame\(s\), fewer than the 8 its sampling needs'):
+    with pytest.warns(
+            UserWarning,
+            match='two_frames.mp4: video has 2 '
+            r'frame\(s\), fewer than the 8 its sampling needs'):
         assert loader(dict(filename=path))['total_frames'] == 2
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # the second time it stays quiet
         loader(dict(filename=path))
         CheckedDecordInit(min_frames=2)(dict(filename=path))  # long enough
     with pytest.raises(ValueError, match='two_frames.mp4: video has 2'):
-        CheckedDecordInit(min_frames=8, too_short='error')(
-            dict(filename=path))
+        CheckedDecordInit(min_frames=8, too_short='error')(dict(filename=path))
     with pytest.raises(ValueError, match="too_short must be 'warn' or"):
         CheckedDecordInit(too_short='ignore')
 
@@ -153,8 +167,10 @@ def test_too_short_video_warns_once_or_errors(tmp_path):
 def segment_gaps(cfg, split, total, seeds=range(8)):
     """The frame gaps between adjacent segments of a view that ``split``'s
     pipeline samples from a video of ``total`` frames (several draws)."""
-    steps = [step for step in cfg[f'{split}_dataloader'].dataset.pipeline
-             if step.type.endswith('SampleFrames')]
+    steps = [
+        step for step in cfg[f'{split}_dataloader'].dataset.pipeline
+        if step.type.endswith('SampleFrames')
+    ]
     assert len(steps) == 1, (split, steps)
     neck = cfg.model.neck
     t = neck.num_segments if split == 'train' else neck.get(
@@ -163,8 +179,12 @@ def segment_gaps(cfg, split, total, seeds=range(8)):
     for seed in seeds:
         np.random.seed(seed)
         out = TRANSFORMS.build(steps[0].to_dict())(
-            dict(total_frames=total, start_index=0, filename='v.mp4',
-                 frame_dir='v', modality='RGB'))
+            dict(
+                total_frames=total,
+                start_index=0,
+                filename='v.mp4',
+                frame_dir='v',
+                modality='RGB'))
         # (views, T, clip_len): views = clips, segments of a view contiguous
         starts = out['frame_inds'].reshape(-1, t, out['clip_len'])[..., 0]
         gaps |= set(np.diff(starts, axis=1).ravel().tolist())
@@ -177,8 +197,10 @@ def test_train_val_test_sample_one_temporal_gap(path):
     the same number of frames apart (Section 4.2.3)."""
     cfg = Config.fromfile(path)
     for total in (97, 250, 301):
-        gaps = {split: segment_gaps(cfg, split, total)
-                for split in ('train', 'val', 'test')}
+        gaps = {
+            split: segment_gaps(cfg, split, total)
+            for split in ('train', 'val', 'test')
+        }
         assert len(gaps['train']) == 1, (total, gaps)
         assert gaps['train'] == gaps['val'] == gaps['test'], (total, gaps)
 
@@ -189,13 +211,18 @@ def test_tsm_test_pipeline_gives_30_views_of_one_gap(tmp_path):
     with intensity 3 i, so each decoded frame says which frame it is)."""
     path = str(tmp_path / 'ramp.mp4')
     total = 80
-    frames = np.stack([np.full((48, 64, 3), 3 * i, np.uint8) for i in range(total)])
+    frames = np.stack(
+        [np.full((48, 64, 3), 3 * i, np.uint8) for i in range(total)])
     write_mp4(path, frames)
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/off_tsm/'
-        'off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'))
-    pipeline = [TRANSFORMS.build(step.to_dict())
-                for step in cfg.test_dataloader.dataset.pipeline]
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/off_tsm/'
+            'off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py'
+        ))
+    pipeline = [
+        TRANSFORMS.build(step.to_dict())
+        for step in cfg.test_dataloader.dataset.pipeline
+    ]
     results = dict(filename=path, label=0, start_index=0, modality='RGB')
     for transform in pipeline:
         results = transform(results)

@@ -5,7 +5,6 @@ import os.path as osp
 
 import numpy as np
 import pytest
-
 from data_tools.motion import (ALL_MOTIONS, HOLDOUT_PHOTOS, TUNING_PHOTOS,
                                VARIANTS, MotionSpec, _bounce,
                                make_motion_dataset, render_spec_video,
@@ -44,7 +43,8 @@ def test_same_seed_same_video_and_classes_differ_by_motion_only():
     spec = VARIANTS['photo-objects']
     a = render_spec_video(0, np.random.default_rng(3), spec)
     b = render_spec_video(0, np.random.default_rng(3), spec)
-    c = render_spec_video(1, np.random.default_rng(3), spec)  # same draws, other motion
+    c = render_spec_video(1, np.random.default_rng(3),
+                          spec)  # same draws, other motion
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a[0], c[0])  # first frames identical
     assert not np.array_equal(a[-1], c[-1])
@@ -62,10 +62,15 @@ def object_centre(video, t):
 def test_bounce_keeps_a_path_that_fits_inside():
     assert _bounce(5.0, 2.0, 3, 20.0) == 11.0
     assert _bounce(18.0, 2.0, 2, 20.0) == 18.0  # 22 reflects to 18
-    assert _bounce(1.0, -2.0, 1, 20.0) == 1.0   # -1 reflects to 1
-    spec = MotionSpec(classes=('right', 'left'), photos=TUNING_PHOTOS,
-                      shape='disc', size=96, object_size=(0.15, 0.15),
-                      num_frames=24, border='bounce')
+    assert _bounce(1.0, -2.0, 1, 20.0) == 1.0  # -1 reflects to 1
+    spec = MotionSpec(
+        classes=('right', 'left'),
+        photos=TUNING_PHOTOS,
+        shape='disc',
+        size=96,
+        object_size=(0.15, 0.15),
+        num_frames=24,
+        border='bounce')
     for label, sign in ((0, 1), (1, -1)):
         for seed in range(3):
             video = render_spec_video(label, np.random.default_rng(seed), spec)
@@ -75,13 +80,23 @@ def test_bounce_keeps_a_path_that_fits_inside():
 
 
 def test_bars_variant_is_the_main_job_set(tmp_path):
-    default = make_motion_dataset(str(tmp_path / 'a'), {'train': 1, 'val': 1},
-                                  log=lambda s: None)
-    bars = make_motion_dataset(str(tmp_path / 'b'), {'train': 1, 'val': 1},
-                               log=lambda s: None, variant='bars')
+    default = make_motion_dataset(
+        str(tmp_path / 'a'), {
+            'train': 1,
+            'val': 1
+        }, log=lambda s: None)
+    bars = make_motion_dataset(
+        str(tmp_path / 'b'), {
+            'train': 1,
+            'val': 1
+        },
+        log=lambda s: None,
+        variant='bars')
     assert default == bars
-    for name in ('offmotion_train_list_videos.txt', 'offmotion_val_list_videos.txt'):
-        with open(tmp_path / 'a' / name) as f, open(tmp_path / 'b' / name) as g:
+    for name in ('offmotion_train_list_videos.txt',
+                 'offmotion_val_list_videos.txt'):
+        with open(tmp_path / 'a' / name) as f, open(tmp_path / 'b' /
+                                                    name) as g:
             assert f.read() == g.read()
     # bit-identical frames to the unchanged renderer
     np.testing.assert_array_equal(
@@ -91,11 +106,17 @@ def test_bars_variant_is_the_main_job_set(tmp_path):
 
 def test_variant_dataset_layout_and_manifest(tmp_path):
     root = tmp_path / 'photo'
-    manifest = make_motion_dataset(str(root), {'train': 1, 'val': 1},
-                                   log=lambda s: None, variant='photo-objects')
+    manifest = make_motion_dataset(
+        str(root), {
+            'train': 1,
+            'val': 1
+        },
+        log=lambda s: None,
+        variant='photo-objects')
     spec = VARIANTS['photo-objects']
     assert manifest['classes'] == list(spec.classes)
-    assert manifest['variant'] == 'photo-objects' and manifest['size'] == spec.size
+    assert manifest['variant'] == 'photo-objects' and manifest[
+        'size'] == spec.size
     with open(root / 'offmotion_train_list_videos.txt') as f:
         lines = f.read().splitlines()
     assert len(lines) == len(spec.classes)
@@ -104,8 +125,13 @@ def test_variant_dataset_layout_and_manifest(tmp_path):
     with open(root / 'manifest.json') as f:
         assert json.load(f) == manifest
     # the same call again reuses it
-    again = make_motion_dataset(str(root), {'train': 1, 'val': 1},
-                                log=lambda s: None, variant='photo-objects')
+    again = make_motion_dataset(
+        str(root), {
+            'train': 1,
+            'val': 1
+        },
+        log=lambda s: None,
+        variant='photo-objects')
     assert again == manifest
     with pytest.raises(ValueError, match='unknown variant'):
         make_motion_dataset(str(tmp_path / 'x'), variant='nope')

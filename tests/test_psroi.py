@@ -3,7 +3,6 @@ import math
 
 import pytest
 import torch
-
 from off_plugins.core.psroi import PSRoIPool, psroi_align, psroi_pool, vote
 
 
@@ -26,8 +25,8 @@ def loop_psroi_pool(x, rois, k, scale):
                     if he <= hs or we <= ws:
                         continue
                     ch = (c * k + i) * k + j
-                    total = sum(x[int(b), ch, yy, xx]
-                                for yy in range(hs, he) for xx in range(ws, we))
+                    total = sum(x[int(b), ch, yy, xx] for yy in range(hs, he)
+                                for xx in range(ws, we))
                     out[r, c, i, j] = total / ((he - hs) * (we - ws))
     return out
 
@@ -50,8 +49,8 @@ def loop_bilinear(img, y, x):
     else:
         xh = xl + 1
     ly, lx = y - yl, x - xl
-    return ((1 - ly) * (1 - lx) * img[yl, xl] + (1 - ly) * lx * img[yl, xh]
-            + ly * (1 - lx) * img[yh, xl] + ly * lx * img[yh, xh])
+    return ((1 - ly) * (1 - lx) * img[yl, xl] + (1 - ly) * lx * img[yl, xh] +
+            ly * (1 - lx) * img[yh, xl] + ly * lx * img[yh, xh])
 
 
 def loop_psroi_align(x, rois, k, scale, s):
@@ -80,11 +79,11 @@ def make_inputs(dtype=torch.float64, k=3, c_out=2, requires_grad=False):
     x = torch.randn(2, c_out * k * k, 7, 9, generator=gen, dtype=dtype)
     x.requires_grad_(requires_grad)
     # inside, crossing the border, beyond the map, tiny, fractional corners
-    rois = torch.tensor([[0, 4.0, 3.0, 30.0, 20.0],
-                         [1, -10.0, -6.0, 12.0, 40.0],
-                         [0, 50.0, 40.0, 90.0, 70.0],
-                         [1, 8.2, 8.7, 9.1, 9.3],
-                         [1, 1.6, 2.4, 33.3, 25.5]], dtype=dtype)
+    rois = torch.tensor(
+        [[0, 4.0, 3.0, 30.0, 20.0], [1, -10.0, -6.0, 12.0, 40.0],
+         [0, 50.0, 40.0, 90.0, 70.0], [1, 8.2, 8.7, 9.1, 9.3],
+         [1, 1.6, 2.4, 33.3, 25.5]],
+        dtype=dtype)
     return x, rois, k
 
 
@@ -107,12 +106,19 @@ def test_psroi_align_matches_loop(s):
 
 def test_backward_matches_loop_reference():
     x, rois, k = make_inputs(requires_grad=True)
-    weights = torch.randn(5, 2, k, k, dtype=torch.float64,
-                          generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(
+        5,
+        2,
+        k,
+        k,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(1))
     for ours, ref in ((psroi_pool, loop_psroi_pool),
                       (psroi_align, lambda *a: loop_psroi_align(*a, 2))):
-        (g_ours, ) = torch.autograd.grad((ours(x, rois, k, 0.25) * weights).sum(), x)
-        (g_ref, ) = torch.autograd.grad((ref(x, rois, k, 0.25) * weights).sum(), x)
+        (g_ours, ) = torch.autograd.grad(
+            (ours(x, rois, k, 0.25) * weights).sum(), x)
+        (g_ref, ) = torch.autograd.grad(
+            (ref(x, rois, k, 0.25) * weights).sum(), x)
         torch.testing.assert_close(g_ours, g_ref, rtol=1e-10, atol=1e-10)
         assert g_ours.abs().sum() > 0
 
@@ -152,8 +158,11 @@ def test_empty_rois_give_empty_output():
     (dict(spatial_scale=0.0), 'spatial_scale must be > 0'),
 ])
 def test_bad_inputs_raise(kwargs, message):
-    args = dict(x=torch.zeros(2, 18, 4, 4), rois=torch.tensor([[0.0, 0, 0, 4, 4]]),
-                output_size=3, spatial_scale=0.25)
+    args = dict(
+        x=torch.zeros(2, 18, 4, 4),
+        rois=torch.tensor([[0.0, 0, 0, 4, 4]]),
+        output_size=3,
+        spatial_scale=0.25)
     args.update(kwargs)
     for fn in (psroi_pool, psroi_align):
         with pytest.raises(ValueError, match=message):
@@ -164,11 +173,16 @@ def test_module_rejects_bad_mode_and_sampling():
     with pytest.raises(ValueError, match='mode must be one of'):
         PSRoIPool(7, 1 / 16, mode='max')
     with pytest.raises(ValueError, match='sampling_ratio must be an int >= 1'):
-        psroi_align(torch.zeros(1, 9, 4, 4), torch.zeros(1, 5), 3, 1.0,
-                    sampling_ratio=0)
+        psroi_align(
+            torch.zeros(1, 9, 4, 4),
+            torch.zeros(1, 5),
+            3,
+            1.0,
+            sampling_ratio=0)
 
 
-@pytest.mark.parametrize('op', [psroi_pool, psroi_align], ids=['pool', 'align'])
+@pytest.mark.parametrize(
+    'op', [psroi_pool, psroi_align], ids=['pool', 'align'])
 @pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
 def test_half_precision_maps_keep_float32_bins(op, dtype):
     """Under autocast the score maps arrive in half precision; RoI corners
@@ -177,8 +191,7 @@ def test_half_precision_maps_keep_float32_bins(op, dtype):
     gen = torch.Generator().manual_seed(0)
     k = 3
     x = torch.randn(1, 2 * k * k, 40, 64, generator=gen)
-    rois = torch.tensor([[0., 301., 257., 509., 389.],
-                         [0., 3., 5., 17., 9.],
+    rois = torch.tensor([[0., 301., 257., 509., 389.], [0., 3., 5., 17., 9.],
                          [0., 611., 13., 1013., 601.]])
     ref = op(x, rois, k, 1 / 16)
     out = op(x.to(dtype), rois, k, 1 / 16)

@@ -3,16 +3,15 @@ import math
 import os
 import os.path as osp
 
+import off_plugins  # noqa: F401
 import numpy as np
 import pytest
 import torch
-from scipy.ndimage import gaussian_filter
-from skimage.metrics import peak_signal_noise_ratio
-
-import off_plugins  # noqa: F401
 from off_plugins.restoration import (ClipError, RestorationMetric,
                                      Vimeo90KSeptupletDataset, frame_window,
                                      psnr, ssim, to_uint8_image)
+from scipy.ndimage import gaussian_filter
+from skimage.metrics import peak_signal_noise_ratio
 from test_restoration_helpers import make_vimeo, write_rgb
 
 LQ = 'sequences_jpeg2000_q20'
@@ -20,8 +19,10 @@ LQ = 'sequences_jpeg2000_q20'
 
 def dataset(root, num_frames=3, **kwargs):
     return Vimeo90KSeptupletDataset(
-        ann_file='sep_testlist.txt', data_root=str(root),
-        data_prefix=dict(gt='sequences', lq=LQ), num_frames=num_frames,
+        ann_file='sep_testlist.txt',
+        data_root=str(root),
+        data_prefix=dict(gt='sequences', lq=LQ),
+        num_frames=num_frames,
         **kwargs)
 
 
@@ -35,8 +36,8 @@ def test_frame_window_is_centred_on_frame_4():
 
 
 @pytest.mark.parametrize('num_frames', [1, 2, 3])
-def test_items_hold_compressed_neighbours_and_clean_centre(tmp_path,
-                                                           num_frames):
+def test_items_hold_compressed_neighbours_and_clean_centre(
+        tmp_path, num_frames):
     frames = make_vimeo(str(tmp_path))
     ds = dataset(tmp_path, num_frames, test_mode=True)
     assert len(ds) == 2
@@ -103,19 +104,22 @@ def test_bad_clips_raise_an_error_naming_the_clip(tmp_path, damage, message):
     clip_dir = bad_clip(str(tmp_path))
     rng = np.random.default_rng(1)
     if damage == 'resize':
-        write_rgb(osp.join(clip_dir, 'im5.png'),
-                  rng.integers(0, 255, (20, 32, 3), dtype=np.uint8))
+        write_rgb(
+            osp.join(clip_dir, 'im5.png'),
+            rng.integers(0, 255, (20, 32, 3), dtype=np.uint8))
     elif damage == 'missing':
         os.remove(osp.join(clip_dir, 'im3.png'))
     elif damage == 'short':
         for i in range(3, 8):
             os.remove(osp.join(clip_dir, f'im{i}.png'))
     elif damage == 'gray':
-        write_rgb(osp.join(clip_dir, 'im4.png'),
-                  rng.integers(0, 255, (24, 32), dtype=np.uint8))
+        write_rgb(
+            osp.join(clip_dir, 'im4.png'),
+            rng.integers(0, 255, (24, 32), dtype=np.uint8))
     else:
-        write_rgb(osp.join(clip_dir, 'im4.png'),
-                  rng.integers(0, 255, (24, 32, 4), dtype=np.uint8))
+        write_rgb(
+            osp.join(clip_dir, 'im4.png'),
+            rng.integers(0, 255, (24, 32, 4), dtype=np.uint8))
     ds = dataset(tmp_path, 3, test_mode=True)
     ds[0]  # the undamaged clip still loads
     with pytest.raises(ClipError, match=f'00001/0002.*{message}'):
@@ -134,8 +138,10 @@ def test_missing_clean_frame_and_oversized_crop_raise(tmp_path):
 def test_bad_dataset_arguments_raise(tmp_path):
     make_vimeo(str(tmp_path))
     with pytest.raises(ValueError, match='keys gt and lq'):
-        Vimeo90KSeptupletDataset('sep_testlist.txt', str(tmp_path),
-                                 data_prefix=dict(gt='sequences'))
+        Vimeo90KSeptupletDataset(
+            'sep_testlist.txt',
+            str(tmp_path),
+            data_prefix=dict(gt='sequences'))
     with pytest.raises(ValueError, match='pipeline must be empty'):
         dataset(tmp_path, 1, pipeline=[dict(type='LoadImageFromFile')])
     with pytest.raises(ValueError, match='crop_size'):
@@ -161,8 +167,8 @@ def reference_ssim(img, ref, sigma=1.5, truncate=3.5):
         mx, my = blur(x), blur(y)
         vx, vy = blur(x * x) - mx * mx, blur(y * y) - my * my
         cxy = blur(x * y) - mx * my
-        s = ((2 * mx * my + c1) * (2 * cxy + c2) /
-             ((mx * mx + my * my + c1) * (vx + vy + c2)))
+        s = ((2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) *
+                                                    (vx + vy + c2)))
         scores.append(s[pad:-pad, pad:-pad].mean())
     return float(np.mean(scores))
 
@@ -171,9 +177,9 @@ def test_psnr_and_ssim_match_direct_formulas_and_previous_values():
     rng = np.random.default_rng(0)
     ref = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
     img = np.clip(ref + rng.normal(0, 12, ref.shape), 0, 255).astype(np.uint8)
-    mse = np.mean((img.astype(float) - ref) ** 2)
-    assert psnr(img, ref) == pytest.approx(10 * math.log10(255**2 / mse),
-                                           abs=1e-9)
+    mse = np.mean((img.astype(float) - ref)**2)
+    assert psnr(img, ref) == pytest.approx(
+        10 * math.log10(255**2 / mse), abs=1e-9)
     assert psnr(ref, ref) == float('inf')
     assert ssim(img, ref) == pytest.approx(reference_ssim(img, ref), abs=1e-9)
     # the values of the hand-written numpy version this replaced
@@ -189,8 +195,10 @@ def test_psnr_and_ssim_match_direct_formulas_and_previous_values():
 def test_metric_reports_restored_and_input_quality():
     rng = np.random.default_rng(0)
     gt = torch.rand(3, 24, 32, generator=torch.Generator().manual_seed(0))
-    lq = (gt + 0.05 * torch.from_numpy(rng.standard_normal(gt.shape)).float()
-          ).clamp(0, 1)
+    lq = (
+        gt +
+        0.05 * torch.from_numpy(rng.standard_normal(gt.shape)).float()).clamp(
+            0, 1)
     pred = (gt + 0.01).clamp(0, 1)
     metric = RestorationMetric()
     metric.process({}, [dict(pred=pred, lq=lq, gt=gt, clip='a')])
@@ -198,12 +206,13 @@ def test_metric_reports_restored_and_input_quality():
     ref_gt = to_uint8_image(gt)
     # the prediction is rounded to 8 bits, as if saved as PNG
     rounded = np.round(np.clip(pred.numpy(), 0, 1) * 255).astype(np.uint8)
-    assert res['PSNR'] == pytest.approx(peak_signal_noise_ratio(
-        ref_gt, rounded.transpose(1, 2, 0), data_range=255))
+    assert res['PSNR'] == pytest.approx(
+        peak_signal_noise_ratio(
+            ref_gt, rounded.transpose(1, 2, 0), data_range=255))
     assert res['input_PSNR'] == pytest.approx(psnr(to_uint8_image(lq), ref_gt))
     assert res['PSNR'] > res['input_PSNR']
     assert res['SSIM'] > res['input_SSIM']
-    metric.results.append(dict(PSNR=10.0, SSIM=0.5, input_PSNR=0.0,
-                               input_SSIM=0.0))
+    metric.results.append(
+        dict(PSNR=10.0, SSIM=0.5, input_PSNR=0.0, input_SSIM=0.0))
     both = metric.compute_metrics(metric.results)
     assert both['PSNR'] == pytest.approx((res['PSNR'] + 10.0) / 2)

@@ -11,8 +11,8 @@ CLIP_LENGTH = 7
 def smooth_image(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """(h, w, 3) uint8 with real-image-like low-frequency content."""
     small = rng.integers(0, 256, (max(2, h // 6), max(2, w // 6), 3))
-    return cv2.resize(small.astype(np.uint8), (w, h),
-                      interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(
+        small.astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
 
 
 def write_rgb(path: str, img: np.ndarray) -> None:
@@ -22,8 +22,12 @@ def write_rgb(path: str, img: np.ndarray) -> None:
     assert cv2.imwrite(path, img), path
 
 
-def make_vimeo(root: str, clips=('00001/0001', '00001/0002'), h: int = 24,
-               w: int = 32, noise: float = 8.0, seed: int = 0,
+def make_vimeo(root: str,
+               clips=('00001/0001', '00001/0002'),
+               h: int = 24,
+               w: int = 32,
+               noise: float = 8.0,
+               seed: int = 0,
                lq_prefix: str = 'sequences_jpeg2000_q20') -> dict:
     """Clean and noisy septuplets plus both clip lists under ``root``.
 
@@ -36,10 +40,10 @@ def make_vimeo(root: str, clips=('00001/0001', '00001/0002'), h: int = 24,
         noisy = np.clip(clean + rng.normal(0, noise, clean.shape), 0,
                         255).astype(np.uint8)
         for i in range(CLIP_LENGTH):
-            write_rgb(osp.join(root, 'sequences', clip, f'im{i + 1}.png'),
-                      clean[i])
-            write_rgb(osp.join(root, lq_prefix, clip, f'im{i + 1}.png'),
-                      noisy[i])
+            write_rgb(
+                osp.join(root, 'sequences', clip, f'im{i + 1}.png'), clean[i])
+            write_rgb(
+                osp.join(root, lq_prefix, clip, f'im{i + 1}.png'), noisy[i])
         frames[clip] = (clean, noisy)
     for name in ('sep_trainlist.txt', 'sep_testlist.txt'):
         with open(osp.join(root, name), 'w') as f:

@@ -2,15 +2,13 @@
 import glob
 import math
 
+import off_plugins  # noqa: F401
 import pytest
 import torch
 import torch.nn as nn
-
-import off_plugins  # noqa: F401
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
-
 from off_plugins.core.dncnn import DnCNNNet, DnCNNOFFNet, plain_convs
 from off_plugins.registry import MODELS
 
@@ -43,10 +41,12 @@ def convs(module):
 def batch(num_frames, n=2, h=16, w=20, seed=0):
     g = torch.Generator().manual_seed(seed)
     gt = torch.rand(n, 3, h, w, generator=g)
-    noisy = (gt[:, None] + 0.1 * torch.randn(n, num_frames, 3, h, w,
-                                             generator=g)).clamp(0, 1)
-    return dict(inputs=noisy,
-                data_samples=dict(gt=gt, clip=[f'c{i}' for i in range(n)]))
+    noisy = (gt[:, None] +
+             0.1 * torch.randn(n, num_frames, 3, h, w, generator=g)).clamp(
+                 0, 1)
+    return dict(
+        inputs=noisy,
+        data_samples=dict(gt=gt, clip=[f'c{i}' for i in range(n)]))
 
 
 def test_all_table9_configs_ship():
@@ -73,8 +73,9 @@ def test_config_builds_consistent_model(path):
 def test_paper_structure_and_xavier_init(path):
     cfg, model = build(path)
     layers = convs(model)
-    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                   for m in model.modules())
+    assert not any(
+        isinstance(m, nn.modules.batchnorm._BatchNorm)
+        for m in model.modules())
     if cfg.model.type == 'DnCNN':
         assert len(layers) == 20
     else:
@@ -91,8 +92,13 @@ def test_paper_structure_and_xavier_init(path):
 
 
 def test_dncnn_off_sums_motion_into_centre_features():
-    net = DnCNNOFFNet(num_frames=3, channels=8, head_convs=2, merge_convs=2,
-                      tail_convs=3, off_channels=4)
+    net = DnCNNOFFNet(
+        num_frames=3,
+        channels=8,
+        head_convs=2,
+        merge_convs=2,
+        tail_convs=3,
+        off_channels=4)
     frames = torch.rand(2, 3, 3, 12, 12)
     last = convs(net.merge)[-1]
     nn.init.zeros_(last.weight)
@@ -103,13 +109,19 @@ def test_dncnn_off_sums_motion_into_centre_features():
 
 
 def test_global_residual_returns_centre_frame_when_tail_is_zero():
-    for net, t in ((DnCNNNet(channels=8, depth=3), 1),
-                   (DnCNNOFFNet(num_frames=2, channels=8, head_convs=1,
-                                merge_convs=1, tail_convs=2,
-                                off_channels=4), 2),
-                   (DnCNNOFFNet(num_frames=3, channels=8, head_convs=1,
-                                merge_convs=1, tail_convs=2,
-                                off_channels=4), 3)):
+    for net, t in ((DnCNNNet(channels=8, depth=3), 1), (DnCNNOFFNet(
+            num_frames=2,
+            channels=8,
+            head_convs=1,
+            merge_convs=1,
+            tail_convs=2,
+            off_channels=4), 2), (DnCNNOFFNet(
+                num_frames=3,
+                channels=8,
+                head_convs=1,
+                merge_convs=1,
+                tail_convs=2,
+                off_channels=4), 3)):
         last = convs(net)[-1]
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
@@ -118,8 +130,13 @@ def test_global_residual_returns_centre_frame_when_tail_is_zero():
 
 
 def test_neighbours_reach_the_output_only_with_off():
-    net = DnCNNOFFNet(num_frames=3, channels=8, head_convs=1, merge_convs=1,
-                      tail_convs=2, off_channels=4)
+    net = DnCNNOFFNet(
+        num_frames=3,
+        channels=8,
+        head_convs=1,
+        merge_convs=1,
+        tail_convs=2,
+        off_channels=4)
     frames = torch.rand(1, 3, 3, 10, 10)
     moved = frames.clone()
     moved[:, 2] = torch.rand(3, 10, 10)
@@ -157,8 +174,13 @@ def test_demo_controls_match_dncnn_off3_capacity():
 
 @pytest.mark.parametrize('components', ['none', 'temporal'])
 def test_off_components_change_only_the_pair_features(components):
-    kwargs = dict(num_frames=3, channels=8, head_convs=1, merge_convs=1,
-                  tail_convs=2, off_channels=4)
+    kwargs = dict(
+        num_frames=3,
+        channels=8,
+        head_convs=1,
+        merge_convs=1,
+        tail_convs=2,
+        off_channels=4)
     net = DnCNNOFFNet(components=components, **kwargs)
     full = DnCNNOFFNet(**kwargs)
     assert net.off.components == components

@@ -7,14 +7,12 @@ import re
 import subprocess
 import sys
 
+import off_plugins  # noqa: F401
 import numpy as np
 import pytest
-from PIL import Image
-
-import off_plugins  # noqa: F401
-from off_plugins.restoration import ClipError, psnr
-
 import vimeo_compression as compress
+from off_plugins.restoration import ClipError, psnr
+from PIL import Image
 from test_restoration_helpers import make_vimeo
 from tool_loader import TOOLS, load_tool
 
@@ -32,9 +30,11 @@ def read(path):
 
 
 def mean_psnr(root, q):
-    vals = [psnr(read(p), read(p.replace(f'sequences_jpeg2000_q{q}',
-                                         'sequences')))
-            for p in glob.glob(f'{root}/sequences_jpeg2000_q{q}/*/*/im*.png')]
+    vals = [
+        psnr(
+            read(p), read(p.replace(f'sequences_jpeg2000_q{q}', 'sequences')))
+        for p in glob.glob(f'{root}/sequences_jpeg2000_q{q}/*/*/im*.png')
+    ]
     assert len(vals) == 14
     return float(np.mean(vals))
 
@@ -43,16 +43,22 @@ def test_pillow_backend_is_resumable(tmp_path):
     root = str(tmp_path)
     make_vimeo(root, h=48, w=64, lq_prefix='unused')
     lines = []
-    assert compress.compress_dataset(root, [20], backend='pillow',
-                                     log=lines.append) == {20: 2}
+    assert compress.compress_dataset(
+        root, [20], backend='pillow', log=lines.append) == {
+            20: 2
+        }
     assert any('2/2 clips' in line for line in lines)
     assert 20 < mean_psnr(root, 20) < 60
-    assert compress.compress_dataset(root, [20], backend='pillow',
-                                     log=lines.append) == {20: 0}
+    assert compress.compress_dataset(
+        root, [20], backend='pillow', log=lines.append) == {
+            20: 0
+        }
     os.remove(osp.join(root, 'sequences_jpeg2000_q20/00001/0002/im6.png'))
     os.makedirs(osp.join(root, 'sequences_jpeg2000_q20/00001/.tmp-stale'))
-    assert compress.compress_dataset(root, [20], backend='pillow',
-                                     log=lines.append) == {20: 1}
+    assert compress.compress_dataset(
+        root, [20], backend='pillow', log=lines.append) == {
+            20: 1
+        }
     assert 'removed 1 stale' in ''.join(lines)
     assert not glob.glob(f'{root}/sequences_jpeg2000_q20/*/.tmp-*')
 
@@ -72,8 +78,9 @@ def test_interrupted_clip_leaves_no_frame_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(compress, 'pillow_round_trip', dies_on_third_frame)
     dst = osp.join(root, 'out', '00001', '0001')
     with pytest.raises(KeyboardInterrupt):
-        compress.compress_clip(osp.join(root, 'sequences', '00001', '0001'),
-                               dst, 40, 'pillow', '00001/0001')
+        compress.compress_clip(
+            osp.join(root, 'sequences', '00001', '0001'), dst, 40, 'pillow',
+            '00001/0001')
     assert os.listdir(dst) == []
     assert os.listdir(osp.dirname(dst)) == ['0001']  # no temporary folder
 
@@ -83,8 +90,8 @@ def test_missing_source_frame_names_the_clip(tmp_path):
     make_vimeo(root, lq_prefix='unused')
     os.remove(osp.join(root, 'sequences', '00001', '0002', 'im7.png'))
     with pytest.raises(ClipError, match='00001/0002.*im7.png'):
-        compress.compress_dataset(root, [40], backend='pillow',
-                                  log=lambda _: None)
+        compress.compress_dataset(
+            root, [40], backend='pillow', log=lambda _: None)
 
 
 @pytest.mark.parametrize('q', ['0', '-5', '1000'])
@@ -108,8 +115,8 @@ def test_compress_names_a_missing_folder_list_or_frame(tmp_path, capsys):
         compress_vimeo.main([root, '--lists', 'other.txt'])
     assert 'clip list' in capsys.readouterr().err
     os.remove(osp.join(root, 'sequences', '00001', '0002', 'im7.png'))
-    assert compress_vimeo.main([root, '--backend', 'pillow', '--q', '40',
-                                '--workers', '1']) == 1
+    assert compress_vimeo.main(
+        [root, '--backend', 'pillow', '--q', '40', '--workers', '1']) == 1
     err = capsys.readouterr().err
     assert err.startswith('compress_vimeo.py: error: clip 00001/0002: '
                           "missing source frames ['im7.png']")
@@ -130,8 +137,9 @@ def test_missing_ffmpeg_gives_a_clear_message(tmp_path, monkeypatch, capsys):
 def test_ffmpeg_q40_degrades_more_than_q20(tmp_path):
     root = str(tmp_path)
     make_vimeo(root, h=48, w=64, lq_prefix='unused')
-    assert compress_vimeo.main([root, '--q', '20', '40', '--backend',
-                                'ffmpeg', '--workers', '1']) == 0
+    assert compress_vimeo.main(
+        [root, '--q', '20', '40', '--backend', 'ffmpeg', '--workers',
+         '1']) == 0
     q20, q40 = mean_psnr(root, 20), mean_psnr(root, 40)
     assert 25 < q40 < q20 < 60
 
@@ -163,17 +171,27 @@ def test_demo_validation_split_lies_inside_the_training_clips():
 
 
 def fake_run(model, seed, psnrs, params=10):
-    return dict(model=model, seed=seed, params=params, train_s=1.0,
-                train_cpu_s=1.0,
-                clips={f'c{i}': dict(PSNR=p, SSIM=p / 100, input_PSNR=30.0,
-                                     input_SSIM=0.3)
-                       for i, p in enumerate(psnrs)})
+    return dict(
+        model=model,
+        seed=seed,
+        params=params,
+        train_s=1.0,
+        train_cpu_s=1.0,
+        clips={
+            f'c{i}':
+            dict(PSNR=p, SSIM=p / 100, input_PSNR=30.0, input_SSIM=0.3)
+            for i, p in enumerate(psnrs)
+        })
 
 
 def test_demo_summary_gains_are_per_seed_and_per_motion_group():
     motion = {'c0': 1.0, 'c1': 5.0, 'c2': 9.0}
-    runs = [fake_run('A', 0, [31, 32, 33]), fake_run('B', 0, [31, 33, 35]),
-            fake_run('A', 1, [32, 32, 32]), fake_run('B', 1, [32, 32, 33])]
+    runs = [
+        fake_run('A', 0, [31, 32, 33]),
+        fake_run('B', 0, [31, 33, 35]),
+        fake_run('A', 1, [32, 32, 32]),
+        fake_run('B', 1, [32, 32, 33])
+    ]
     text, numbers = run_real_footage.summarise(runs, [0, 1], motion, 'hdr')
     b = numbers['models']['B']
     assert b['gain']['all'] == pytest.approx([1.0, 1 / 3])
@@ -189,13 +207,13 @@ def test_demo_summary_gains_are_per_seed_and_per_motion_group():
 def test_static_blend_averages_only_where_the_footage_stands_still():
     rng = np.random.default_rng(0)
     clean = np.full((3, 32, 32, 3), 128.0)
-    noisy = np.clip(clean + rng.normal(0, 4, clean.shape), 0, 255).astype(
-        np.uint8)
+    noisy = np.clip(clean + rng.normal(0, 4, clean.shape), 0,
+                    255).astype(np.uint8)
     out = run_real_footage.static_blend(noisy)
     expected = np.round(noisy.astype(np.float64).mean(0)).astype(np.uint8)
     assert np.array_equal(out, expected)
-    assert psnr(out, clean[1].astype(np.uint8)) > psnr(
-        noisy[1], clean[1].astype(np.uint8)) + 3
+    assert psnr(out, clean[1].astype(
+        np.uint8)) > psnr(noisy[1], clean[1].astype(np.uint8)) + 3
     moved = noisy.copy()
     moved[2] //= 4  # about 96 below the centre: never averaged
     out = run_real_footage.static_blend(moved)
@@ -248,31 +266,38 @@ def test_train_tool_trains_a_shipped_config(trained):
 def test_test_tool_and_resume_load_the_checkpoint(trained, tmp_path):
     options, work, ckpt = trained
     dump = str(tmp_path / 'preds.pkl')
-    metrics = test_tool.main([DEMO_DNCNN, ckpt, '--work-dir', work, '--dump',
-                              dump, '--cfg-options'] + options)
+    metrics = test_tool.main([
+        DEMO_DNCNN, ckpt, '--work-dir', work, '--dump', dump, '--cfg-options'
+    ] + options)
     assert set(metrics) >= {'PSNR', 'SSIM', 'input_PSNR', 'input_SSIM'}
     with open(dump, 'rb') as f:
         preds = pickle.load(f)
     assert [p['clip'] for p in preds] == ['00001/0001', '00001/0002']
-    train_tool.main([DEMO_DNCNN, '--work-dir', work, '--resume',
-                     '--cfg-options'] + options + ['train_cfg.max_epochs=2'])
+    train_tool.main(
+        [DEMO_DNCNN, '--work-dir', work, '--resume', '--cfg-options'] +
+        options + ['train_cfg.max_epochs=2'])
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
 
 
-def test_test_tool_refuses_a_checkpoint_of_another_architecture(trained,
-                                                               tmp_path):
+def test_test_tool_refuses_a_checkpoint_of_another_architecture(
+        trained, tmp_path):
     options, _, ckpt = trained  # a DnCNN (10 convs) checkpoint
     off_config = run_real_footage.DEMO_CONFIGS['DnCNN_OFF(3)']
-    with pytest.raises(RuntimeError, match=(
-            f'testing: checkpoint {re.escape(ckpt)} does not hold the '
-            r'weights this model needs \(all of them\); \d+ missing: ')) as err:
-        test_tool.main([off_config, ckpt, '--work-dir', str(tmp_path),
-                        '--cfg-options'] + options)
+    with pytest.raises(
+            RuntimeError,
+            match=(f'testing: checkpoint {re.escape(ckpt)} does not hold the '
+                   r'weights this model needs \(all of them\); \d+ missing: '
+                   )) as err:
+        test_tool.main(
+            [off_config, ckpt, '--work-dir',
+             str(tmp_path), '--cfg-options'] + options)
     assert 'with another shape' in str(err.value)
 
 
 def test_train_tool_cli_help_runs():
-    out = subprocess.run([sys.executable, osp.join(TOOLS, 'train.py'),
-                          '--help'], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=osp.dirname(TOOLS)))
+    out = subprocess.run(
+        [sys.executable, osp.join(TOOLS, 'train.py'), '--help'],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=osp.dirname(TOOLS)))
     assert out.returncode == 0 and '--cfg-options' in out.stdout

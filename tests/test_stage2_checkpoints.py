@@ -23,8 +23,10 @@ def cfg_options_of(text):
     MMDetection's ``tools/train.py`` parse it (``DictAction``)."""
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return [parser.parse_args(['--cfg-options', *shlex.split(group)]).cfg_options
-            for group in CFG_OPTIONS.findall(text)]
+    return [
+        parser.parse_args(['--cfg-options', *shlex.split(group)]).cfg_options
+        for group in CFG_OPTIONS.findall(text)
+    ]
 
 
 def is_stage2(cfg):
@@ -51,8 +53,11 @@ def test_readme_option_parser_reads_the_tools_way():
     options = cfg_options_of(
         'x.py --cfg-options load_from=work_dirs/a/epoch_8.pth\n'
         '`--cfg-options load_from=https://h/x_1-2.pth` (prose)')
-    assert options == [{'load_from': 'work_dirs/a/epoch_8.pth'},
-                       {'load_from': 'https://h/x_1-2.pth'}]
+    assert options == [{
+        'load_from': 'work_dirs/a/epoch_8.pth'
+    }, {
+        'load_from': 'https://h/x_1-2.pth'
+    }]
 
 
 @pytest.mark.parametrize('folder', FOLDERS)
@@ -80,7 +85,8 @@ def test_readme_load_from_line_reaches_every_stage2_config(folder):
             assert cfg.resume is False, name  # load_from would be a resume path
             backbone = cfg.model.backbone
             assert not backbone.get('pretrained'), name
-            assert (backbone.get('init_cfg') or {}).get('type') != 'Pretrained', name
+            assert (backbone.get('init_cfg')
+                    or {}).get('type') != 'Pretrained', name
             assert is_stage2(cfg), name
 
 
@@ -99,15 +105,16 @@ def test_default_stage1_checkpoint_is_the_last_one_stage1_writes(folder):
             # released checkpoints, the demo tools' work dirs, or None
             # (given on the command line)
             assert (load_from is None or load_from.startswith(
-                ('https://', 'work_dirs/main_job/', 'work_dirs/modalities/'))), (
-                    name, load_from)
+                ('https://', 'work_dirs/main_job/',
+                 'work_dirs/modalities/'))), (name, load_from)
             continue
         stage1_path = osp.join(REPO, 'configs', folder, match.group(1) + '.py')
         assert osp.isfile(stage1_path), (name, load_from)
         stage1 = Config.fromfile(stage1_path)
         assert not is_stage2(stage1), name
         unit = 'max_epochs' if match.group(2) == 'epoch' else 'max_iters'
-        assert stage1.train_cfg.get(unit) == int(match.group(3)), (name, load_from)
+        assert stage1.train_cfg.get(unit) == int(match.group(3)), (name,
+                                                                   load_from)
 
 
 # `{algorithm}_{stage-1 algorithm}-{stage-1 sampling and schedule}-pretrained-
@@ -115,8 +122,8 @@ def test_default_stage1_checkpoint_is_the_last_one_stage1_writes(folder):
 STAGE2_NAME = re.compile(r'^[\w-]+_(?P<algorithm>[a-z0-9]+)-(?P<train>[\w-]+?)'
                          r'-pretrained-(?P<backbone>[\w-]+)_[\w-]+_'
                          r'(?P<data>[\w-]+)\.py$')
-MMACTION_TSM = osp.join(osp.dirname(mmaction.__file__), '.mim', 'configs',
-                        'recognition', 'tsm')
+MMACTION_TSM = osp.join(
+    osp.dirname(mmaction.__file__), '.mim', 'configs', 'recognition', 'tsm')
 
 
 def stage1_configs_named(folder, name):
@@ -131,8 +138,10 @@ def stage1_configs_named(folder, name):
         r'\.py$')
     where = MMACTION_TSM if folder == 'off_tsm' else osp.join(
         REPO, 'configs', folder)
-    return [osp.join(where, n) for n in sorted(os.listdir(where))
-            if pattern.match(n)]
+    return [
+        osp.join(where, n) for n in sorted(os.listdir(where))
+        if pattern.match(n)
+    ]
 
 
 @pytest.mark.parametrize('folder', FOLDERS)
@@ -147,9 +156,10 @@ def test_stage2_name_says_its_stage1_config(folder):
         assert not is_stage2(stage1), name
         stem = osp.basename(named[0])[:-len('.py')]
         assert (cfg.load_from is None or stem in cfg.load_from
-                or cfg.load_from.startswith(('work_dirs/main_job/',
-                                             'work_dirs/modalities/'))), name
+                or cfg.load_from.startswith(
+                    ('work_dirs/main_job/', 'work_dirs/modalities/'))), name
         for loader in ('train_dataloader', 'test_dataloader'):
-            dataset, stage1_dataset = cfg[loader].dataset, stage1[loader].dataset
+            dataset, stage1_dataset = cfg[loader].dataset, stage1[
+                loader].dataset
             for key in ('type', 'ann_file', 'data_prefix', 'data_root'):
                 assert dataset.get(key) == stage1_dataset.get(key), (name, key)

@@ -4,7 +4,6 @@ import os
 import os.path as osp
 
 import pytest
-
 from off_plugins.utils import atomic_write_text, package_root, shipped_file
 
 

@@ -1,12 +1,10 @@
 """tools/visualize_off.py: Fig. 1 from a video and a checkpoint."""
 import os.path as osp
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import numpy as np
 import pytest
 import torch
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
-
 from analysis_tools.models import build_recognizer, load_config
 from analysis_tools.visualize import load_frames, off_maps, signed_to_rgb
 from test_dist import main_job_config
@@ -31,8 +29,8 @@ def video_and_checkpoint(tmp_path_factory):
     from data_tools.motion import make_motion_dataset
     tmp = tmp_path_factory.mktemp('vis')
     root = str(tmp / 'offmotion')
-    make_motion_dataset(root, {'val': 1}, size=32, num_frames=16,
-                        log=lambda msg: None)
+    make_motion_dataset(
+        root, {'val': 1}, size=32, num_frames=16, log=lambda msg: None)
     torch.manual_seed(0)
     model = build_recognizer(load_config(STAGE2))
     model.init_weights()
@@ -45,15 +43,18 @@ def test_tool_writes_figure_of_the_layer_output(video_and_checkpoint):
     import matplotlib.image as mpimg
     video, ckpt, tmp = video_and_checkpoint
     out = str(tmp / 'fig.png')
-    maps = load_tool('visualize_off.py').main([video, ckpt, STAGE2, '--out', out, '--pair', '2'])
+    maps = load_tool('visualize_off.py').main(
+        [video, ckpt, STAGE2, '--out', out, '--pair', '2'])
     image = mpimg.imread(out)
     assert image.ndim == 3 and image.shape[1] > 3 * image.shape[0]
     assert maps['frames'].shape == (2, 64, 64, 3)
     assert maps['frames'].dtype == np.uint8
     # The drawn difference is the layer's Eq. 7 of the features drawn beside it.
-    np.testing.assert_allclose(maps['difference'],
-                               maps['features'][1] - maps['features'][0],
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        maps['difference'],
+        maps['features'][1] - maps['features'][0],
+        rtol=1e-5,
+        atol=1e-5)
     assert np.abs(maps['difference']).max() > 0
     assert maps['gradients'].shape == (2, ) + maps['difference'].shape
 
@@ -67,8 +68,10 @@ def test_off_maps_channel_choice_and_gradients(video_and_checkpoint):
     load_checkpoint(model, ckpt, map_location='cpu')
     sample = load_frames(video, cfg)
     auto = off_maps(model, sample, scale=1, pair=0)
-    energies = [np.square(off_maps(model, sample, 1, 0, c)['difference']).sum()
-                for c in range(0, 128, 16)]
+    energies = [
+        np.square(off_maps(model, sample, 1, 0, c)['difference']).sum()
+        for c in range(0, 128, 16)
+    ]
     assert np.square(auto['difference']).sum() >= max(energies) - 1e-6
     # Gradients of segment t: the fixed kernels on the spatial features.
     unit = model.neck.pyramid.units[1]
@@ -78,8 +81,8 @@ def test_off_maps_channel_choice_and_gradients(video_and_checkpoint):
         feats, _ = model.extract_feat(data['inputs'][:, :8], stage='backbone')
         src = unit.spatial_reduce(feats[1])[:1, auto['gradient_channel']]
         expected = SpatialGradient(1)(src[:, None])[0]
-    np.testing.assert_allclose(auto['gradients'], expected.numpy(),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        auto['gradients'], expected.numpy(), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match='pair must be in'):
         off_maps(model, sample, pair=7)
     with pytest.raises(ValueError, match='scale must be in'):
@@ -92,7 +95,8 @@ def test_tool_rejects_bad_arguments(video_and_checkpoint, tmp_path):
     video, ckpt, _ = video_and_checkpoint
     tool = load_tool('visualize_off.py')
     with pytest.raises(SystemExit):
-        tool.parse_args([video, str(tmp_path / 'missing.pth'), STAGE2,
-                         '--out', 'f.png'])
+        tool.parse_args(
+            [video,
+             str(tmp_path / 'missing.pth'), STAGE2, '--out', 'f.png'])
     with pytest.raises(SystemExit):
         tool.parse_args([video, ckpt, STAGE2, '--out', 'f.jpg'])

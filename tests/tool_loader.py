@@ -18,7 +18,8 @@ def load_tool(relpath: str):
     library's ``test``), so each is loaded under a name of its own.
     """
     name = 'tool_' + relpath.replace('/', '_')[:-3]
-    spec = importlib.util.spec_from_file_location(name, osp.join(TOOLS, relpath))
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(TOOLS, relpath))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

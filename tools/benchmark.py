@@ -15,21 +15,19 @@ model. ``mmaction::`` config names resolve inside the mmaction2 wheel.
 """
 import argparse
 import json
-import os.path as osp
 from contextlib import nullcontext
 
-import torch
-from mmengine.config import DictAction
-
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
+import torch
+from analysis_tools.benchmark import (count_flops, count_parameters,
+                                      interleaved_times, module_time_share,
+                                      paired_ratios, summarize, synchronizer,
+                                      tvl1_pair_seconds)
+from analysis_tools.models import (build_recognizer, clip_batch,
+                                   input_channels, load_config,
+                                   recognizer_peak_memory, recognizer_scores)
+from mmengine.config import DictAction
 from off_plugins.core import OFFLayer
-
-from analysis_tools.benchmark import (
-    count_flops, count_parameters, interleaved_times, module_time_share,
-    paired_ratios, summarize, synchronizer, tvl1_pair_seconds)
-from analysis_tools.models import (
-    build_recognizer, clip_batch, input_channels, load_config, recognizer_peak_memory,
-    recognizer_scores)
 
 # FLOPs reported separately for the OFF model: the sub-network and its OFF layers.
 OFF_PARTS = ('neck', 'neck.pyramid.units')
@@ -41,28 +39,50 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('off_config')
     parser.add_argument('base_config')
-    parser.add_argument('--shape', type=int, nargs=4, default=(1, 8, 224, 224),
-                        metavar=('N', 'S', 'H', 'W'),
-                        help='clips, frames per clip, height, width')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=4,
+        default=(1, 8, 224, 224),
+        metavar=('N', 'S', 'H', 'W'),
+        help='clips, frames per clip, height, width')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast (float16 on CUDA, bfloat16 on CPU)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast (float16 on CUDA, bfloat16 on CPU)')
     parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--off-options', nargs='+', action=DictAction,
-                        default={}, help='config overrides for OFF_CONFIG')
-    parser.add_argument('--base-options', nargs='+', action=DictAction,
-                        default={}, help='config overrides for BASE_CONFIG')
-    parser.add_argument('--min-throughput-ratio', type=float,
-                        help='target: OFF keeps at least this share of the '
-                        "baseline's clips/s")
-    parser.add_argument('--max-flops-ratio', type=float,
-                        help='target: OFF costs at most this many baseline FLOPs')
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the peak-memory processes')
-    parser.add_argument('--tvl1', action='store_true',
-                        help='estimate the TV-L1 optical-flow route (OpenCV)')
+    parser.add_argument(
+        '--off-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='config overrides for OFF_CONFIG')
+    parser.add_argument(
+        '--base-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='config overrides for BASE_CONFIG')
+    parser.add_argument(
+        '--min-throughput-ratio',
+        type=float,
+        help='target: OFF keeps at least this share of the '
+        "baseline's clips/s")
+    parser.add_argument(
+        '--max-flops-ratio',
+        type=float,
+        help='target: OFF costs at most this many baseline FLOPs')
+    parser.add_argument(
+        '--no-memory',
+        action='store_true',
+        help='skip the peak-memory processes')
+    parser.add_argument(
+        '--tvl1',
+        action='store_true',
+        help='estimate the TV-L1 optical-flow route (OpenCV)')
     parser.add_argument('--json', help='also write the results here')
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.warmup < 0:
@@ -93,21 +113,23 @@ def build_models(configs: dict, device: str) -> dict:
     for key, (path, options) in configs.items():
         role = 'OFF_CONFIG' if key == 'off' else 'BASE_CONFIG'
         try:
-            models[key] = build_recognizer(load_config(path, options),
-                                           device)
+            models[key] = build_recognizer(load_config(path, options), device)
         except Exception as err:
             raise SystemExit(f'benchmark.py: error: {role} {path}: '
                              f'{type(err).__name__}: {err}') from None
     if not any(isinstance(m, OFFLayer) for m in models['off'].modules()):
-        raise SystemExit(f'benchmark.py: error: OFF_CONFIG {configs["off"][0]} '
-                         'builds a model without OFF layers; give an OFF '
-                         'config first and its baseline second')
+        raise SystemExit(
+            f'benchmark.py: error: OFF_CONFIG {configs["off"][0]} '
+            'builds a model without OFF layers; give an OFF '
+            'config first and its baseline second')
     return models
 
 
 def fmt_stats(stats, scale=1.0, digits=2):
-    return (f'{stats["median"] * scale:.{digits}f} '
-            f'[{stats["min"] * scale:.{digits}f}, {stats["max"] * scale:.{digits}f}]')
+    return (
+        f'{stats["median"] * scale:.{digits}f} '
+        f'[{stats["min"] * scale:.{digits}f}, {stats["max"] * scale:.{digits}f}]'
+    )
 
 
 def check_target(name, value, bound, at_least):
@@ -123,69 +145,94 @@ def main(argv=None):
     device = torch.device(args.device)
     sync = synchronizer(device)
     n, s, h, w = args.shape
-    configs = dict(off=(args.off_config, args.off_options),
-                   base=(args.base_config, args.base_options))
+    configs = dict(
+        off=(args.off_config, args.off_options),
+        base=(args.base_config, args.base_options))
     models = build_models(configs, args.device)
     # each model its own input channels (RGB 3, flow 10, RGB-diff 12), same data seed
-    inputs = {k: clip_batch(args.shape, args.device, channels=input_channels(m))
-              for k, m in models.items()}
+    inputs = {
+        k: clip_batch(args.shape, args.device, channels=input_channels(m))
+        for k, m in models.items()
+    }
     if args.channels_last:
-        models = {k: m.to(memory_format=torch.channels_last)
-                  for k, m in models.items()}
+        models = {
+            k: m.to(memory_format=torch.channels_last)
+            for k, m in models.items()
+        }
     amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
     amp = (lambda: torch.autocast(device.type, dtype=amp_dtype)) if args.amp \
         else nullcontext
 
     def forward_of(model, x):
+
         def forward():
             with torch.no_grad(), amp():
                 return recognizer_scores(model, x)
+
         return forward
 
     forwards = {k: forward_of(m, inputs[k]) for k, m in models.items()}
     shapes = ', '.join(f'{k} {tuple(x.shape)}' for k, x in inputs.items())
-    print(f'device {device}, input (N, S, C, H, W): {shapes}, '
-          f'amp={args.amp}, channels_last={args.channels_last}, '
-          f'{args.warmup} warm-up + {args.repeats} interleaved rounds, '
-          f'torch threads {torch.get_num_threads()}', flush=True)
+    print(
+        f'device {device}, input (N, S, C, H, W): {shapes}, '
+        f'amp={args.amp}, channels_last={args.channels_last}, '
+        f'{args.warmup} warm-up + {args.repeats} interleaved rounds, '
+        f'torch threads {torch.get_num_threads()}',
+        flush=True)
     times = interleaved_times(forwards, args.warmup, args.repeats, sync)
     ratio = summarize(paired_ratios(times['base'], times['off']))
-    share = summarize(module_time_share(models['off'], forwards['off'],
-                                        args.repeats, sync=sync))
+    share = summarize(
+        module_time_share(
+            models['off'], forwards['off'], args.repeats, sync=sync))
     flops = {}
     for k, m in models.items():
         with torch.no_grad():
-            flops[k] = count_flops(m, lambda x, m=m: recognizer_scores(m, x),
-                                   inputs[k], OFF_PARTS if k == 'off' else ())
+            flops[k] = count_flops(
+                m,
+                lambda x, m=m: recognizer_scores(m, x),
+                inputs[k],
+                OFF_PARTS if k == 'off' else ())
     params = {k: count_parameters(m) for k, m in models.items()}
     memory = ({} if args.no_memory else {
         k: recognizer_peak_memory(c, o, args.shape, args.device)
-        for k, (c, o) in configs.items()})
+        for k, (c, o) in configs.items()
+    })
 
-    result = dict(shape=list(args.shape), device=str(device), amp=args.amp,
-                  channels_last=args.channels_last, times=times,
-                  throughput_ratio=ratio, off_layer_share=share, flops=flops,
-                  params=params, peak_forward_bytes=memory)
+    result = dict(
+        shape=list(args.shape),
+        device=str(device),
+        amp=args.amp,
+        channels_last=args.channels_last,
+        times=times,
+        throughput_ratio=ratio,
+        off_layer_share=share,
+        flops=flops,
+        params=params,
+        peak_forward_bytes=memory)
     print(f'\n{"":<26}{"OFF":>26}{"baseline":>26}{"OFF / baseline":>18}')
     stats = {k: summarize(v) for k, v in times.items()}
     rows = [
         ('latency ms/batch', lambda k: fmt_stats(stats[k], 1e3, 1),
          stats['off']['median'] / stats['base']['median']),
-        ('clips/s', lambda k: f'{n / stats[k]["median"]:.2f}', ratio['median']),
-        ('frames/s', lambda k: f'{n * s / stats[k]["median"]:.1f}', ratio['median']),
+        ('clips/s', lambda k: f'{n / stats[k]["median"]:.2f}',
+         ratio['median']),
+        ('frames/s', lambda k: f'{n * s / stats[k]["median"]:.1f}',
+         ratio['median']),
         ('params (M)', lambda k: f'{params[k] / 1e6:.2f}',
          params['off'] / params['base']),
         ('GFLOPs (per batch)', lambda k: f'{flops[k]["total"] / 1e9:.2f}',
          flops['off']['total'] / flops['base']['total']),
     ]
     if memory and None not in memory.values():
-        rows.append(('peak fwd memory (MiB)',
-                     lambda k: f'{memory[k] / 2 ** 20:.1f}',
-                     memory['off'] / max(memory['base'], 1)))
+        rows.append(
+            ('peak fwd memory (MiB)', lambda k: f'{memory[k] / 2 ** 20:.1f}',
+             memory['off'] / max(memory['base'], 1)))
     for name, cell, r in rows:
         print(f'{name:<26}{cell("off"):>26}{cell("base"):>26}{r:>18.3f}')
-    print(f'\nthroughput ratio OFF/baseline per round: median {ratio["median"]:.3f}, '
-          f'min {ratio["min"]:.3f}, max {ratio["max"]:.3f} ({ratio["n"]} rounds)')
+    print(
+        f'\nthroughput ratio OFF/baseline per round: median {ratio["median"]:.3f}, '
+        f'min {ratio["min"]:.3f}, max {ratio["max"]:.3f} ({ratio["n"]} rounds)'
+    )
     print(f'OFF layers (OFFLayer modules) share of OFF model time: median '
           f'{share["median"] * 100:.1f}% [{share["min"] * 100:.1f}, '
           f'{share["max"] * 100:.1f}]')
@@ -193,16 +240,24 @@ def main(argv=None):
         print(f'FLOPs of {name}: {part / 1e9:.2f} G '
               f'({part / flops["off"]["total"] * 100:.1f}% of the OFF model)')
     for k in models:
-        print(f'not counted by the FLOP counter ({k}): {flops[k]["uncounted"]}')
+        print(
+            f'not counted by the FLOP counter ({k}): {flops[k]["uncounted"]}')
     if memory and None in memory.values():
         print('peak memory: not measurable here (needs Linux /proc or CUDA)')
     if args.min_throughput_ratio is not None:
-        print(check_target('throughput ratio', ratio['median'],
-                           args.min_throughput_ratio, at_least=True))
+        print(
+            check_target(
+                'throughput ratio',
+                ratio['median'],
+                args.min_throughput_ratio,
+                at_least=True))
     if args.max_flops_ratio is not None:
-        print(check_target('FLOPs ratio',
-                           flops['off']['total'] / flops['base']['total'],
-                           args.max_flops_ratio, at_least=False))
+        print(
+            check_target(
+                'FLOPs ratio',
+                flops['off']['total'] / flops['base']['total'],
+                args.max_flops_ratio,
+                at_least=False))
     if args.tvl1:
         result['tvl1'] = report_tvl1(h, w, s, args.repeats, stats)
     if args.json:
@@ -225,8 +280,8 @@ def report_tvl1(h, w, segments, repeats, stats):
           f'frame pair; flow route estimate = {pairs} pairs + flow network '
           f'(timed as the baseline) = {flow_route:.2f} s per clip batch; '
           f'OFF model is {speedup:.1f}x faster')
-    return dict(pair_seconds=pair, flow_route_seconds=flow_route,
-                off_speedup=speedup)
+    return dict(
+        pair_seconds=pair, flow_route_seconds=flow_route, off_speedup=speedup)
 
 
 if __name__ == '__main__':

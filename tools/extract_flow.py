@@ -12,7 +12,6 @@ Rerunning resumes: finished videos are skipped, interrupted ones redone. See
 """
 import argparse
 import math
-import os.path as osp
 import sys
 
 
@@ -37,19 +36,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Extract optical flow of a video list into MMAction2 '
         'rawframes (resumable, atomic per video).')
-    parser.add_argument('list', help='video list, "relative/path.mp4 label" '
-                        'per line')
+    parser.add_argument(
+        'list', help='video list, "relative/path.mp4 label" '
+        'per line')
     parser.add_argument('video_root', help='directory the list is relative to')
     parser.add_argument('out_root', help='root of the flow frame directories')
-    parser.add_argument('--out-list', help='rawframes list to write '
-                        '("relative/dir flow_frames label" per line)')
-    parser.add_argument('--workers', type=positive_int, default=1,
-                        help='processes (default 1)')
-    parser.add_argument('--bound', type=positive_float, default=20.,
-                        help='flow magnitude in pixels mapped to 0 and 255 '
-                        '(default 20)')
-    parser.add_argument('--method', choices=('tvl1', 'farneback'),
-                        default='tvl1', help='flow estimator (default tvl1)')
+    parser.add_argument(
+        '--out-list',
+        help='rawframes list to write '
+        '("relative/dir flow_frames label" per line)')
+    parser.add_argument(
+        '--workers',
+        type=positive_int,
+        default=1,
+        help='processes (default 1)')
+    parser.add_argument(
+        '--bound',
+        type=positive_float,
+        default=20.,
+        help='flow magnitude in pixels mapped to 0 and 255 '
+        '(default 20)')
+    parser.add_argument(
+        '--method',
+        choices=('tvl1', 'farneback'),
+        default='tvl1',
+        help='flow estimator (default tvl1)')
     return parser.parse_args(argv)
 
 
@@ -57,9 +68,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from data_tools.flow import extract_flow_list
     try:
-        extract_flow_list(args.list, args.video_root, args.out_root,
-                          out_list=args.out_list, workers=args.workers,
-                          bound=args.bound, method=args.method)
+        extract_flow_list(
+            args.list,
+            args.video_root,
+            args.out_root,
+            out_list=args.out_list,
+            workers=args.workers,
+            bound=args.bound,
+            method=args.method)
     except (OSError, ValueError, RuntimeError) as err:
         print(f'extract_flow: error: {err}', file=sys.stderr)
         return 1

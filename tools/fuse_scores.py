@@ -25,12 +25,10 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Sequence
 
-from off_plugins.utils import atomic_write_text
-
 from analysis_tools.fusion import fusion_table
+from off_plugins.utils import atomic_write_text
 
 
 def parse_streams(items: Sequence[str]) -> Dict[str, str]:
@@ -87,10 +85,12 @@ def format_table(rows: List[dict], apply_softmax: bool) -> str:
     combo_width = max(len('combination'), *(len(r['combo']) for r in rows))
     weight_texts = [' '.join(f'{w:g}' for w in r['weights']) for r in rows]
     weight_width = max(len('weights'), *(len(t) for t in weight_texts))
-    lines = [header,
-             f'{"combination":<{combo_width}}  {"weights":<{weight_width}}  '
-             f'{"top-1":>6}  {f"top-{k}":>6}  {"mean class":>10}  '
-             f'{"videos":>6}']
+    lines = [
+        header,
+        f'{"combination":<{combo_width}}  {"weights":<{weight_width}}  '
+        f'{"top-1":>6}  {f"top-{k}":>6}  {"mean class":>10}  '
+        f'{"videos":>6}'
+    ]
     for row, weight_text in zip(rows, weight_texts):
         lines.append(f'{row["combo"]:<{combo_width}}  '
                      f'{weight_text:<{weight_width}}  '
@@ -110,20 +110,33 @@ def parse_args(argv=None) -> argparse.Namespace:
     """The command line (``argv``, default ``sys.argv[1:]``) as options."""
     parser = argparse.ArgumentParser(
         description='Fuse MMAction2 test dumps of several streams.')
-    parser.add_argument('--streams', nargs='+', required=True,
-                        metavar='NAME=PKL',
-                        help='named score dumps from tools/test.py --dump')
-    parser.add_argument('--combos', nargs='+', metavar='A+B',
-                        help='combinations to fuse, streams joined by +; '
-                        'default: all streams together. Each stream used '
-                        'is also reported alone.')
-    parser.add_argument('--weights', nargs='+', metavar='NAME=W',
-                        help='one coefficient per stream (default 1 each)')
-    parser.add_argument('--apply-softmax', action='store_true',
-                        help='softmax each stream\'s scores before fusing')
-    parser.add_argument('--allow-unnamed', action='store_true',
-                        help='match dumps without video names by position '
-                        '(cannot notice two videos of one class swapped)')
+    parser.add_argument(
+        '--streams',
+        nargs='+',
+        required=True,
+        metavar='NAME=PKL',
+        help='named score dumps from tools/test.py --dump')
+    parser.add_argument(
+        '--combos',
+        nargs='+',
+        metavar='A+B',
+        help='combinations to fuse, streams joined by +; '
+        'default: all streams together. Each stream used '
+        'is also reported alone.')
+    parser.add_argument(
+        '--weights',
+        nargs='+',
+        metavar='NAME=W',
+        help='one coefficient per stream (default 1 each)')
+    parser.add_argument(
+        '--apply-softmax',
+        action='store_true',
+        help='softmax each stream\'s scores before fusing')
+    parser.add_argument(
+        '--allow-unnamed',
+        action='store_true',
+        help='match dumps without video names by position '
+        '(cannot notice two videos of one class swapped)')
     parser.add_argument('--out', help='also write the rows to this JSON file')
     return parser.parse_args(argv)
 
@@ -143,8 +156,9 @@ def main(argv=None) -> List[dict]:
         raise SystemExit(f'fuse_scores.py: error: {err}') from None
     print(format_table(rows, args.apply_softmax))
     if args.out:
-        write_json(dict(streams=streams, apply_softmax=args.apply_softmax,
-                        rows=rows), args.out)
+        write_json(
+            dict(streams=streams, apply_softmax=args.apply_softmax, rows=rows),
+            args.out)
         print(f'wrote {args.out}')
     return rows
 

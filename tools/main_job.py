@@ -37,23 +37,31 @@ def main():
     start = time.time()
     rows = []
     for step, model in enumerate(MOTION_MODELS, start=1):
-        print(f'[main_job] {step}/{len(MOTION_MODELS)} {MOTION_MODELS[model][0]}',
-              flush=True)
-        rows.append(motion_run(REPO, 'bars', args.seed, model,
-                               data_root=args.data_root,
-                               run_root=osp.join(REPO, args.work_dir)))
+        print(
+            f'[main_job] {step}/{len(MOTION_MODELS)} {MOTION_MODELS[model][0]}',
+            flush=True)
+        rows.append(
+            motion_run(
+                REPO,
+                'bars',
+                args.seed,
+                model,
+                data_root=args.data_root,
+                run_root=osp.join(REPO, args.work_dir)))
 
     top1 = {r['model']: r['top1'] for r in rows}
-    print(f'\nOFF main job on {args.data_root} ({rows[0]["clips"]} test videos, '
-          f'{rows[0]["num_classes"]} motion classes, chance '
-          f'{100 / rows[0]["num_classes"]:.1f}%), seed {args.seed}')
+    print(
+        f'\nOFF main job on {args.data_root} ({rows[0]["clips"]} test videos, '
+        f'{rows[0]["num_classes"]} motion classes, chance '
+        f'{100 / rows[0]["num_classes"]:.1f}%), seed {args.seed}')
     print(f'{"model":<20}{"top-1":>8}{"clips/s":>10}')
     for r in rows:
         print(f'{MOTION_MODELS[r["model"]][0]:<20}{r["top1"]:>7.1f}%'
               f'{r["clips_per_s"]:>10.1f}')
-    print(f'\nTSN + OFF - TSN: {top1["off"] - top1["tsn"]:+.1f} points; '
-          f'TSN + OFF - TSN + hypercolumn: {top1["off"] - top1["hypercolumn"]:+.1f} '
-          '(the same sub-network without OFF)')
+    print(
+        f'\nTSN + OFF - TSN: {top1["off"] - top1["tsn"]:+.1f} points; '
+        f'TSN + OFF - TSN + hypercolumn: {top1["off"] - top1["hypercolumn"]:+.1f} '
+        '(the same sub-network without OFF)')
     print(f'wall time {time.time() - start:.0f} s; logs and checkpoints in '
           f'{args.work_dir}')
 

@@ -30,15 +30,17 @@ CONFIGS = 'configs/off_tsn/'
 # name: (config, stage-1 stream it starts from, modality)
 STREAMS = {
     'rgb': ('tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py', None, 'video'),
-    'off_rgb': ('off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py',
-                'rgb', 'video'),
+    'off_rgb':
+    ('off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py',
+     'rgb', 'video'),
     'rgbdiff': ('tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py', None, 'video'),
-    'off_rgbdiff': (
-        'off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py',
-        'rgbdiff', 'video'),
+    'off_rgbdiff':
+    ('off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py',
+     'rgbdiff', 'video'),
     'flow': ('tsn_r18_1xb16-5x1x4-8e_offmotion-flow.py', None, 'flow'),
-    'off_flow': ('off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
-                 'flow', 'flow'),
+    'off_flow':
+    ('off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
+     'flow', 'flow'),
 }
 # Table 2's rows: a stage-2 model's score is already its stream + OFF(stream).
 TABLE2 = [
@@ -71,8 +73,12 @@ def time_flow_extraction(data_root: str, count: int) -> float:
         with open(video_list, 'w') as f:
             f.writelines(lines)
         start = time.perf_counter()
-        extract_flow_list(video_list, osp.join(data_root, 'videos'),
-                          osp.join(tmp, 'flow'), workers=1, progress=False)
+        extract_flow_list(
+            video_list,
+            osp.join(data_root, 'videos'),
+            osp.join(tmp, 'flow'),
+            workers=1,
+            progress=False)
         return (time.perf_counter() - start) / len(lines)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -82,18 +88,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/modalities')
     parser.add_argument('--data-root', default='data/offmotion')
-    parser.add_argument('--flow-workers', type=int, default=2,
-                        help='processes for the dataset-wide flow extraction')
-    parser.add_argument('--flow-timing-videos', type=int, default=16,
-                        help='test videos timed for the flow rows (>= 1)')
+    parser.add_argument(
+        '--flow-workers',
+        type=int,
+        default=2,
+        help='processes for the dataset-wide flow extraction')
+    parser.add_argument(
+        '--flow-timing-videos',
+        type=int,
+        default=16,
+        help='test videos timed for the flow rows (>= 1)')
     args = parser.parse_args()
     if args.flow_timing_videos < 1:
         parser.error('--flow-timing-videos must be >= 1')
 
     from analysis_tools.fusion import fusion_table
     from job_tools.runs import (job_config, last_checkpoint,
-                                  offmotion_data_settings, run, test_summary,
-                                  toolbox_tool)
+                                offmotion_data_settings, run, test_summary,
+                                toolbox_tool)
     from data_tools.flow import extract_flow_list
     from data_tools.motion import make_motion_dataset
     from off_plugins.utils import atomic_write_text
@@ -107,13 +119,17 @@ def main():
 
     print('[modalities_job] 2/4 TV-L1 flow (resumable)', flush=True)
     for split in ('train', 'val'):
-        extract_flow_list(f'{data_root}/offmotion_{split}_list_videos.txt',
-                          f'{data_root}/videos', flow_root,
-                          out_list=f'{data_root}/offmotion_{split}_list_flow.txt',
-                          workers=args.flow_workers)
+        extract_flow_list(
+            f'{data_root}/offmotion_{split}_list_videos.txt',
+            f'{data_root}/videos',
+            flow_root,
+            out_list=f'{data_root}/offmotion_{split}_list_flow.txt',
+            workers=args.flow_workers)
     flow_s = time_flow_extraction(data_root, args.flow_timing_videos)
-    print(f'[modalities_job] TV-L1: {flow_s:.3f} s per video '
-          f'({args.flow_timing_videos} test videos, one process)', flush=True)
+    print(
+        f'[modalities_job] TV-L1: {flow_s:.3f} s per video '
+        f'({args.flow_timing_videos} test videos, one process)',
+        flush=True)
 
     print('[modalities_job] 3/4 train and test 6 models', flush=True)
     train, test = toolbox_tool('train.py'), toolbox_tool('test.py')
@@ -127,27 +143,38 @@ def main():
         cfg = job_config(CONFIGS + cfg, osp.join(wd, f'{name}.py'), settings)
         model_dir = osp.join(wd, name)
         run([py, train, cfg, '--work-dir', model_dir],
-            osp.join(wd, f'{name}_train.log'), cwd=REPO)
+            osp.join(wd, f'{name}_train.log'),
+            cwd=REPO)
         ckpts[name] = last_checkpoint(model_dir)
         test_dir = osp.join(model_dir, 'test')
         dumps[name] = osp.join(test_dir, 'predictions.pkl')
-        run([py, test, cfg, ckpts[name], '--work-dir', test_dir, '--dump',
-             dumps[name]], osp.join(wd, f'{name}_test.log'), cwd=REPO)
+        run([
+            py, test, cfg, ckpts[name], '--work-dir', test_dir, '--dump',
+            dumps[name]
+        ],
+            osp.join(wd, f'{name}_test.log'),
+            cwd=REPO)
         results[name] = test_summary(test_dir, dumps[name])
 
     print('[modalities_job] 4/4 score fusion', flush=True)
     combos = TABLE2 + SINGLE
-    rows = {frozenset(row['streams']): row
-            for row in fusion_table(dumps, [streams for _, streams in combos])}
+    rows = {
+        frozenset(row['streams']): row
+        for row in fusion_table(dumps, [streams for _, streams in combos])
+    }
     table = []
     for label, streams in combos:
         row = rows[frozenset(streams)]
         seconds = sum(results[s]['seconds_per_clip'] for s in streams)
         if any(STREAMS[s][2] == 'flow' for s in streams):
             seconds += flow_s
-        table.append(dict(row=label, streams=streams, top1=row['top1'],
-                          seconds_per_video=seconds,
-                          videos_per_s=1.0 / seconds))
+        table.append(
+            dict(
+                row=label,
+                streams=streams,
+                top1=row['top1'],
+                seconds_per_video=seconds,
+                videos_per_s=1.0 / seconds))
 
     clips = results['rgb']['clips']
     print(f'\nTable 2 on {data_root} ({clips} test videos, 8 motion classes, '
@@ -160,8 +187,11 @@ def main():
               f'{r["videos_per_s"]:>10.2f}{r["seconds_per_video"]:>9.3f}')
     print(f'flow rows include TV-L1 extraction, {flow_s:.3f} s per video')
     out = osp.join(wd, 'table2.json')
-    atomic_write_text(out, json.dumps(dict(rows=table, flow_seconds_per_video=flow_s,
-                                           models=results), indent=2))
+    atomic_write_text(
+        out,
+        json.dumps(
+            dict(rows=table, flow_seconds_per_video=flow_s, models=results),
+            indent=2))
     print(f'\nwall time {time.time() - start:.0f} s; table in {out}, logs and '
           f'checkpoints in {wd}')
 

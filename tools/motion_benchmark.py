@@ -28,7 +28,6 @@ the run has saved one).
 """
 import argparse
 import json
-import os
 import os.path as osp
 import statistics
 import time
@@ -45,17 +44,27 @@ TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
 def parse_args(argv=None):
     from data_tools.motion import VARIANTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--variants', nargs='+', default=list(DEFAULT_VARIANTS),
-                        choices=sorted(VARIANTS))
-    parser.add_argument('--holdout', action='store_true',
-                        help="add the held-out 'holdout' variant")
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=list(DEFAULT_VARIANTS),
+        choices=sorted(VARIANTS))
+    parser.add_argument(
+        '--holdout',
+        action='store_true',
+        help="add the held-out 'holdout' variant")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--models', nargs='+', default=list(MOTION_MODELS),
-                        choices=list(MOTION_MODELS))
+    parser.add_argument(
+        '--models',
+        nargs='+',
+        default=list(MOTION_MODELS),
+        choices=list(MOTION_MODELS))
     parser.add_argument('--work-dir', default='work_dirs/motion_benchmark')
     parser.add_argument('--data-root', default='data/motion_benchmark')
-    parser.add_argument('--table-only', action='store_true',
-                        help='print the table of the finished runs, train nothing')
+    parser.add_argument(
+        '--table-only',
+        action='store_true',
+        help='print the table of the finished runs, train nothing')
     args = parser.parse_args(argv)
     if args.holdout and 'holdout' not in args.variants:
         args.variants.append('holdout')
@@ -72,9 +81,13 @@ def result_path(args, variant, seed, model):
 
 def train_and_test(args, variant, seed, model):
     from job_tools.runs import motion_run
-    return motion_run(REPO, variant, seed, model,
-                      data_root=f'{args.data_root}/{variant}',
-                      run_root=run_root(args, variant, seed))
+    return motion_run(
+        REPO,
+        variant,
+        seed,
+        model,
+        data_root=f'{args.data_root}/{variant}',
+        run_root=run_root(args, variant, seed))
 
 
 def collect(args):
@@ -112,10 +125,13 @@ def print_table(args, table):
           'mean ± std over seeds')
     print(f'{"model":<20}' + ''.join(f'{v:>{width}}' for v in args.variants))
     for model in args.models:
-        print(f'{MOTION_MODELS[model][0]:<20}' + ''.join(
-            f'{fmt(table[v, model]):>{width}}' for v in args.variants))
+        print(f'{MOTION_MODELS[model][0]:<20}' +
+              ''.join(f'{fmt(table[v, model]):>{width}}'
+                      for v in args.variants))
     if {'off', 'tsn', 'hypercolumn'} <= set(args.models):
-        print('\nper-seed gaps (percentage points) and targets on every variant:')
+        print(
+            '\nper-seed gaps (percentage points) and targets on every variant:'
+        )
         for variant in args.variants:
             off = [v for _, v in table[variant, 'off']]
             gap_tsn = paired_gaps(table, variant, 'off', 'tsn')
@@ -125,15 +141,15 @@ def print_table(args, table):
                 continue
             checks = [
                 ('TSN + OFF >= 90', min(off) >= TARGETS['off']),
-                ('OFF - TSN >= 40', bool(gap_tsn) and min(gap_tsn) >= TARGETS['off_minus_tsn']),
-                ('OFF - hypercolumn >= 10',
-                 bool(gap_hc) and min(gap_hc) >= TARGETS['off_minus_hypercolumn']),
+                ('OFF - TSN >= 40', bool(gap_tsn)
+                 and min(gap_tsn) >= TARGETS['off_minus_tsn']),
+                ('OFF - hypercolumn >= 10', bool(gap_hc)
+                 and min(gap_hc) >= TARGETS['off_minus_hypercolumn']),
             ]
             print(f'  {variant}: OFF - TSN {[round(g, 1) for g in gap_tsn]}, '
-                  f'OFF - hypercolumn {[round(g, 1) for g in gap_hc]}; '
-                  + ', '.join(f'{name}: {"met" if ok else "MISSED"}'
-                              for name, ok in checks)
-                  + ' (every seed)')
+                  f'OFF - hypercolumn {[round(g, 1) for g in gap_hc]}; ' +
+                  ', '.join(f'{name}: {"met" if ok else "MISSED"}'
+                            for name, ok in checks) + ' (every seed)')
 
 
 def main(argv=None):
@@ -146,7 +162,8 @@ def main(argv=None):
                 for model in args.models:
                     train_and_test(args, variant, seed, model)
     print_table(args, collect(args))
-    print(f'\nwall time {time.time() - start:.0f} s; runs under {args.work_dir}')
+    print(
+        f'\nwall time {time.time() - start:.0f} s; runs under {args.work_dir}')
 
 
 if __name__ == '__main__':

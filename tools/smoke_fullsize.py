@@ -102,13 +102,13 @@ CONFIG_GLOBS = (
     'configs/dncnn_off/*.py',
 )
 # the settings mmengine's Runner (and the tools' wrappers) read
-RUNNER_KEYS = (
-    'model', 'model_wrapper_cfg', 'custom_imports', 'default_scope',
-    'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'val_evaluator', 'test_evaluator', 'optim_wrapper',
-    'param_scheduler', 'default_hooks', 'custom_hooks', 'env_cfg',
-    'randomness', 'auto_scale_lr', 'log_processor', 'log_level', 'visualizer',
-    'resume', 'runner_type', 'launcher', 'data_preprocessor')
+RUNNER_KEYS = ('model', 'model_wrapper_cfg', 'custom_imports', 'default_scope',
+               'train_dataloader', 'val_dataloader', 'test_dataloader',
+               'train_cfg', 'val_cfg', 'test_cfg', 'val_evaluator',
+               'test_evaluator', 'optim_wrapper', 'param_scheduler',
+               'default_hooks', 'custom_hooks', 'env_cfg', 'randomness',
+               'auto_scale_lr', 'log_processor', 'log_level', 'visualizer',
+               'resume', 'runner_type', 'launcher', 'data_preprocessor')
 # left out of the fingerprint at any depth (where the data is, not what runs)
 PATH_KEYS = ('ann_file', 'data_root', 'data_prefix', 'load_from', 'work_dir')
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -200,12 +200,17 @@ def dataset_refs(cfg) -> List[DatasetRef]:
             raise ValueError(f'{key}: cannot tell the dataset from data_root '
                              f'{root!r} / ann_file {ann!r} (expected '
                              'data/<dataset>/...)')
-        refs.append(DatasetRef(
-            key=key, type=ds.get('type', ''), dataset=name, ann_file=ann,
-            data_root=root, data_prefix=dict(ds.get('data_prefix') or {}),
-            modality=ds.get('modality', 'RGB'),
-            filename_tmpl=ds.get('filename_tmpl', 'img_{:05}.jpg'),
-            start_index=ds.get('start_index', 1)))
+        refs.append(
+            DatasetRef(
+                key=key,
+                type=ds.get('type', ''),
+                dataset=name,
+                ann_file=ann,
+                data_root=root,
+                data_prefix=dict(ds.get('data_prefix') or {}),
+                modality=ds.get('modality', 'RGB'),
+                filename_tmpl=ds.get('filename_tmpl', 'img_{:05}.jpg'),
+                start_index=ds.get('start_index', 1)))
 
     for loader in DATALOADERS:
         if cfg.get(loader):
@@ -215,8 +220,10 @@ def dataset_refs(cfg) -> List[DatasetRef]:
 
 def strip_paths(node):
     if isinstance(node, dict):
-        return {k: strip_paths(v) for k, v in node.items()
-                if k not in PATH_KEYS}
+        return {
+            k: strip_paths(v)
+            for k, v in node.items() if k not in PATH_KEYS
+        }
     if isinstance(node, (list, tuple)):
         return [strip_paths(v) for v in node]
     return node
@@ -224,9 +231,12 @@ def strip_paths(node):
 
 def fingerprint(cfg, stage1_fingerprint: str = '') -> str:
     """sha1 of the runner settings minus paths, plus the stage-1 fingerprint."""
-    settings = {k: strip_paths(cfg.to_dict()[k]) for k in RUNNER_KEYS
-                if k in cfg}
-    text = json.dumps([settings, stage1_fingerprint], sort_keys=True,
+    settings = {
+        k: strip_paths(cfg.to_dict()[k])
+        for k in RUNNER_KEYS if k in cfg
+    }
+    text = json.dumps([settings, stage1_fingerprint],
+                      sort_keys=True,
                       default=repr)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
@@ -258,13 +268,16 @@ def download_options(node, prefix: str, scope: str = '') -> Dict[str, object]:
     if isinstance(node, dict):
         if isinstance(node.get('pretrained'), str):
             options[f'{prefix}.pretrained'] = None
-            if node.get('pretrained2d', argument_default(
-                    scope, node.get('type', ''), 'pretrained2d')):
+            if node.get(
+                    'pretrained2d',
+                    argument_default(scope, node.get('type', ''),
+                                     'pretrained2d')):
                 options[f'{prefix}.pretrained2d'] = False
         init = node.get('init_cfg')
         inits = init if isinstance(init, (list, tuple)) else [init]
-        if any(isinstance(i, dict) and i.get('type') == 'Pretrained'
-               for i in inits):
+        if any(
+                isinstance(i, dict) and i.get('type') == 'Pretrained'
+                for i in inits):
             options[f'{prefix}.init_cfg'] = None
         for k, v in node.items():
             if k != 'init_cfg':
@@ -282,7 +295,8 @@ def loop_options(cfg) -> Dict[str, object]:
     kind = train_cfg.get('type', '')
     if kind == 'IterBasedTrainLoop' or (not kind and 'max_iters' in train_cfg):
         return {'train_cfg.max_iters': TRAIN_ITERS}
-    if kind == 'EpochBasedTrainLoop' or (not kind and 'max_epochs' in train_cfg):
+    if kind == 'EpochBasedTrainLoop' or (not kind
+                                         and 'max_epochs' in train_cfg):
         return {'train_cfg.max_epochs': 1}
     raise ValueError(f'train_cfg type {kind!r}: cannot cut it to '
                      f'{TRAIN_ITERS} iterations')
@@ -296,7 +310,8 @@ def data_options(plan: Plan, fake_root: str) -> Dict[str, object]:
     options = {}
     for ref in plan.datasets:
         if ref.data_root:
-            options[f'{ref.key}.data_root'] = fake_path(fake_root, ref.data_root)
+            options[f'{ref.key}.data_root'] = fake_path(
+                fake_root, ref.data_root)
             continue
         options[f'{ref.key}.ann_file'] = fake_path(fake_root, ref.ann_file)
         for k, v in ref.data_prefix.items():
@@ -314,7 +329,8 @@ def evaluator_files(cfg) -> Dict[str, str]:
         items = ev if isinstance(ev, (list, tuple)) else [ev]
         for i, item in enumerate(items):
             if isinstance(item, dict) and item.get('ann_file'):
-                sub = key if not isinstance(ev, (list, tuple)) else f'{key}.{i}'
+                sub = key if not isinstance(ev,
+                                            (list, tuple)) else f'{key}.{i}'
                 files[f'{sub}.ann_file'] = item['ann_file']
     return files
 
@@ -326,8 +342,8 @@ def tools_for(cfg, toolbox: str) -> str:
     toolbox's stock config: MMAction2 1.2.0's tools cannot import
     ``mmaction.models`` without the fix)."""
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
-    if toolbox != 'project' and any(m.split('.')[0] == 'off_plugins'
-                                    for m in imports):
+    if toolbox != 'project' and any(
+            m.split('.')[0] == 'off_plugins' for m in imports):
         return toolbox
     return 'project'
 
@@ -335,13 +351,14 @@ def tools_for(cfg, toolbox: str) -> str:
 def toolbox_config(toolbox: str, name: str) -> Optional[str]:
     """The toolbox's own config ``<name>.py`` (from its wheel)."""
     from off_plugins.utils import shipped_file
-    hits = glob.glob(osp.join(shipped_file(toolbox, 'configs'), '**',
-                              f'{name}.py'), recursive=True)
+    hits = glob.glob(
+        osp.join(shipped_file(toolbox, 'configs'), '**', f'{name}.py'),
+        recursive=True)
     return hits[0] if hits else None
 
 
-def make_plan(path: str, shipped: Dict[str, str],
-              plans: Dict[str, Plan]) -> Plan:
+def make_plan(path: str, shipped: Dict[str, str], plans: Dict[str,
+                                                              Plan]) -> Plan:
     """Plan ``path`` (and, first, the stage-1 config its ``load_from`` names)."""
     from mmengine.config import Config
     name = osp.splitext(osp.basename(path))[0]
@@ -356,13 +373,16 @@ def make_plan(path: str, shipped: Dict[str, str],
         plan.tools = tools_for(cfg, plan.toolbox)
         plan.datasets = dataset_refs(cfg)
         plan.evaluator_files = evaluator_files(cfg)
-        options = download_options(cfg.get('model'), 'model',
-                                   scope if plan.toolbox != 'project' else '')
+        options = download_options(
+            cfg.get('model'), 'model',
+            scope if plan.toolbox != 'project' else '')
         for loader in DATALOADERS:
             if cfg.get(loader):
-                options.update({f'{loader}.batch_size': 1,
-                                f'{loader}.num_workers': 0,
-                                f'{loader}.persistent_workers': False})
+                options.update({
+                    f'{loader}.batch_size': 1,
+                    f'{loader}.num_workers': 0,
+                    f'{loader}.persistent_workers': False
+                })
         options.update(loop_options(cfg))
         plan.options = options
         stage1_fp = ''
@@ -421,10 +441,13 @@ def check_data(plan: Plan, fake_root: str) -> List[str]:
 
     for ref in plan.datasets:
         root = fake_path(fake_root, ref.data_root) if ref.data_root else ''
-        ann = (osp.join(root, ref.ann_file) if root
-               else fake_path(fake_root, ref.ann_file))
-        prefixes = {k: (osp.join(root, v) if root else fake_path(fake_root, v))
-                    for k, v in ref.data_prefix.items()}
+        ann = (
+            osp.join(root, ref.ann_file) if root else fake_path(
+                fake_root, ref.ann_file))
+        prefixes = {
+            k: (osp.join(root, v) if root else fake_path(fake_root, v))
+            for k, v in ref.data_prefix.items()
+        }
         if not need(ann, f'{ref.key}.ann_file', osp.isfile):
             continue
         for k, prefix in prefixes.items():
@@ -434,8 +457,8 @@ def check_data(plan: Plan, fake_root: str) -> List[str]:
                 lines = [line.split() for line in f if line.strip()]
             if not lines:
                 problems.append(f'{plan.name}: {ann} lists nothing')
-            prefix = prefixes.get('video' if ref.type == 'VideoDataset'
-                                  else 'img', '')
+            prefix = prefixes.get(
+                'video' if ref.type == 'VideoDataset' else 'img', '')
             for items in lines:
                 entry = osp.join(prefix, items[0])
                 if ref.type == 'VideoDataset':
@@ -443,24 +466,27 @@ def check_data(plan: Plan, fake_root: str) -> List[str]:
                     continue
                 total = int(items[1])
                 for idx in (ref.start_index, ref.start_index + total - 1):
-                    names = ([ref.filename_tmpl.format(d, idx) for d in 'xy']
-                             if ref.modality == 'Flow'
-                             else [ref.filename_tmpl.format(idx)])
+                    names = ([ref.filename_tmpl.format(d, idx)
+                              for d in 'xy'] if ref.modality == 'Flow' else
+                             [ref.filename_tmpl.format(idx)])
                     for n in names:
                         need(osp.join(entry, n), 'frame', osp.isfile)
         elif ref.type == 'ImagenetVIDDataset':
             with open(ann) as f:
                 images = json.load(f)['images']
             for image in images:
-                need(osp.join(prefixes.get('img_path', root),
-                              image['file_name']), 'frame', osp.isfile)
+                need(
+                    osp.join(
+                        prefixes.get('img_path', root), image['file_name']),
+                    'frame', osp.isfile)
         elif ref.type == 'Vimeo90KSeptupletDataset':
             with open(ann) as f:
                 clips = [line.strip() for line in f if line.strip()]
             for clip in clips:
                 for k, prefix in prefixes.items():
-                    need(osp.join(prefix, clip, 'im4.png'), f'{k} frame',
-                         osp.isfile)
+                    need(
+                        osp.join(prefix, clip, 'im4.png'), f'{k} frame',
+                        osp.isfile)
     for key, rel in plan.evaluator_files.items():
         need(fake_path(fake_root, rel), key, osp.isfile)
     return problems
@@ -503,12 +529,15 @@ def die_with_parent() -> None:
     import ctypes
     import signal
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(
+            None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
 
-def run_command(cmd: List[str], log: str, timeout: float = TIMEOUT_S,
+def run_command(cmd: List[str],
+                log: str,
+                timeout: float = TIMEOUT_S,
                 threads: Optional[int] = None) -> dict:
     """Run ``cmd`` from the repository root; its output goes to ``log``.
 
@@ -526,9 +555,13 @@ def run_command(cmd: List[str], log: str, timeout: float = TIMEOUT_S,
     with open(log, 'w') as f:
         f.write('$ ' + ' '.join(cmd) + '\n')
         f.flush()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=f,
-                                stderr=subprocess.STDOUT,
-                                preexec_fn=die_with_parent)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -537,9 +570,12 @@ def run_command(cmd: List[str], log: str, timeout: float = TIMEOUT_S,
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.time() - start
-    result = dict(ok=proc.returncode == 0, seconds=round(seconds, 1),
-                  cpu_seconds=round(usage.ru_utime + usage.ru_stime, 1),
-                  max_rss_gib=round(usage.ru_maxrss / 2**20, 2), error=None)
+    result = dict(
+        ok=proc.returncode == 0,
+        seconds=round(seconds, 1),
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 1),
+        max_rss_gib=round(usage.ru_maxrss / 2**20, 2),
+        error=None)
     if proc.returncode:
         result['error'] = (f'timed out after {timeout:.0f} s'
                            if seconds >= timeout else last_error_line(log))
@@ -557,8 +593,8 @@ def train_iteration_times(checkpoint: str) -> Tuple[int, List[float]]:
 
 
 def test_seconds_per_sample(work_dir: str) -> Optional[float]:
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
-                  key=osp.getmtime)
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
     if not logs:
         return None
     with open(logs[-1]) as f:
@@ -578,15 +614,16 @@ class Smoke:
     def __init__(self, work_dir: str, jobs: int = 1):
         self.work_dir = work_dir
         # runs side by side share the cores
-        self.threads = (None if jobs == 1 else
-                        max(1, (os.cpu_count() or 1) // jobs))
+        self.threads = (None if jobs == 1 else max(1, (os.cpu_count() or 1) //
+                                                   jobs))
         self.fake_root = osp.join(work_dir, 'fake')
         self.lock = threading.Lock()
 
     def result_path(self, name: str) -> str:
         return osp.join(self.work_dir, 'results', f'{name}.json')
 
-    def cached(self, plan: Plan, keep: bool, train_only: bool) -> Optional[dict]:
+    def cached(self, plan: Plan, keep: bool,
+               train_only: bool) -> Optional[dict]:
         """The earlier passing result of the same run, if it still serves."""
         path = self.result_path(plan.name)
         if not osp.isfile(path):
@@ -613,10 +650,17 @@ class Smoke:
         if cached is not None:
             self.log(f'[{plan.name}] OK earlier, not rerun')
             return cached
-        result = dict(config=plan.display, name=plan.name,
-                      fingerprint=plan.fingerprint, ok=False, error=None,
-                      train=None, test=None, checkpoint=None,
-                      iteration_seconds=None, test_seconds_per_sample=None)
+        result = dict(
+            config=plan.display,
+            name=plan.name,
+            fingerprint=plan.fingerprint,
+            ok=False,
+            error=None,
+            train=None,
+            test=None,
+            checkpoint=None,
+            iteration_seconds=None,
+            test_seconds_per_sample=None)
         run_dir = osp.join(self.work_dir, 'runs', plan.name)
         if osp.isdir(run_dir):
             shutil.rmtree(run_dir)
@@ -646,10 +690,13 @@ class Smoke:
             options['load_from'] = stage1['checkpoint']
         args = cfg_option_args(options)
         self.log(f'[{plan.name}] training {TRAIN_ITERS} iterations')
-        train = run_command(
-            [sys.executable, tool_path(plan.tools, 'train.py'), plan.path,
-             '--work-dir', run_dir, '--cfg-options', *args],
-            osp.join(run_dir, 'train.log'), threads=self.threads)
+        train = run_command([
+            sys.executable,
+            tool_path(plan.tools, 'train.py'), plan.path, '--work-dir',
+            run_dir, '--cfg-options', *args
+        ],
+                            osp.join(run_dir, 'train.log'),
+                            threads=self.threads)
         result['train'] = train
         if not train['ok']:
             raise RuntimeError(f'train: {train["error"]}')
@@ -663,17 +710,22 @@ class Smoke:
         if not train_only:
             self.log(f'[{plan.name}] testing')
             test_dir = osp.join(run_dir, 'test')
-            test_args = cfg_option_args(
-                {k: v for k, v in options.items() if k != 'load_from'})
-            test = run_command(
-                [sys.executable, tool_path(plan.tools, 'test.py'), plan.path,
-                 checkpoint, '--work-dir', test_dir, '--cfg-options',
-                 *test_args], osp.join(run_dir, 'test.log'),
-                threads=self.threads)
+            test_args = cfg_option_args({
+                k: v
+                for k, v in options.items() if k != 'load_from'
+            })
+            test = run_command([
+                sys.executable,
+                tool_path(plan.tools, 'test.py'), plan.path, checkpoint,
+                '--work-dir', test_dir, '--cfg-options', *test_args
+            ],
+                               osp.join(run_dir, 'test.log'),
+                               threads=self.threads)
             result['test'] = test
             if not test['ok']:
                 raise RuntimeError(f'test: {test["error"]}')
-            result['test_seconds_per_sample'] = test_seconds_per_sample(test_dir)
+            result['test_seconds_per_sample'] = test_seconds_per_sample(
+                test_dir)
         if keep:
             result['checkpoint'] = checkpoint
         else:
@@ -695,7 +747,9 @@ def table_row(config: str, run: str, result: dict, note: str = '') -> str:
     times = result.get('iteration_seconds') or []
 
     def both(key: str, spec: str) -> str:
-        values = [result[k].get(key) for k in ('train', 'test') if result.get(k)]
+        values = [
+            result[k].get(key) for k in ('train', 'test') if result.get(k)
+        ]
         return ' / '.join(fmt(v, spec) for v in values) if values else '-'
 
     return (f'| {config} | {run} | {status} | '
@@ -713,31 +767,48 @@ TABLE_HEAD = ('| config | run | result | train s/iter | test s/sample | '
 # ---------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='*', metavar='CONFIG',
-                        help='config files to check instead of the shipped '
-                        'paper-scale ones (CONFIG_GLOBS)')
-    parser.add_argument('--work-dir', default='work_dirs/smoke_fullsize',
-                        help='runs, fake data, results and the table')
-    parser.add_argument('--only', nargs='+', metavar='PATTERN',
-                        help='configs whose name matches a pattern (fnmatch, '
-                        'or a substring); their stage-1 configs run too')
-    parser.add_argument('--jobs', type=int, default=1,
-                        help='runs at a time (default 1; time with 1)')
+    parser.add_argument(
+        'configs',
+        nargs='*',
+        metavar='CONFIG',
+        help='config files to check instead of the shipped '
+        'paper-scale ones (CONFIG_GLOBS)')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/smoke_fullsize',
+        help='runs, fake data, results and the table')
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        metavar='PATTERN',
+        help='configs whose name matches a pattern (fnmatch, '
+        'or a substring); their stage-1 configs run too')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs at a time (default 1; time with 1)')
     parser.add_argument('--keep-checkpoints', action='store_true')
-    parser.add_argument('--flow-method', default='farneback',
-                        choices=('farneback', 'tvl1'),
-                        help='tools/extract_flow.py --method for flow data')
-    parser.add_argument('--list', action='store_true',
-                        help='print the plan (runs and what they cover), '
-                        'run nothing')
+    parser.add_argument(
+        '--flow-method',
+        default='farneback',
+        choices=('farneback', 'tvl1'),
+        help='tools/extract_flow.py --method for flow data')
+    parser.add_argument(
+        '--list',
+        action='store_true',
+        help='print the plan (runs and what they cover), '
+        'run nothing')
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f'--jobs must be >= 1, got {args.jobs}')
     return args
 
 
-def plan_runs(rows: Sequence[Plan], plans: Dict[str, Plan]
-              ) -> Tuple[Dict[str, Plan], Dict[str, Plan], Set[str]]:
+def plan_runs(
+    rows: Sequence[Plan],
+    plans: Dict[str,
+                Plan]) -> Tuple[Dict[str, Plan], Dict[str, Plan], Set[str]]:
     """Which run covers which config.
 
     Returns:
@@ -752,8 +823,11 @@ def plan_runs(rows: Sequence[Plan], plans: Dict[str, Plan]
     for plan in rows:
         key = plan.fingerprint if not plan.error else f'error:{plan.name}'
         groups.setdefault(key, []).append(plan)
-    representative = {p.name: group[0] for group in groups.values()
-                      for p in group}
+    representative = {
+        p.name: group[0]
+        for group in groups.values()
+        for p in group
+    }
     runs = {rep.name: rep for rep in representative.values()}
     train_only = set()
     pending = list(runs.values())
@@ -771,8 +845,8 @@ def plan_runs(rows: Sequence[Plan], plans: Dict[str, Plan]
 def selected(path: str, patterns: Optional[Sequence[str]]) -> bool:
     """Whether the config file name matches a pattern (with or without .py)."""
     names = (osp.basename(path), osp.splitext(osp.basename(path))[0])
-    return not patterns or any(fnmatch.fnmatch(n, p) or p in n
-                               for p in patterns for n in names)
+    return not patterns or any(
+        fnmatch.fnmatch(n, p) or p in n for p in patterns for n in names)
 
 
 def main(argv=None) -> int:
@@ -783,14 +857,17 @@ def main(argv=None) -> int:
 
     started, load_before = time.time(), os.getloadavg()[0]
     work_dir = osp.abspath(args.work_dir)
-    paths = ([osp.abspath(c) for c in args.configs] if args.configs
-             else find_configs())
-    shipped = {osp.splitext(osp.basename(p))[0]: p
-               for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                                  recursive=True)}
+    paths = ([osp.abspath(c)
+              for c in args.configs] if args.configs else find_configs())
+    shipped = {
+        osp.splitext(osp.basename(p))[0]: p
+        for p in glob.glob(
+            osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    }
     plans: Dict[str, Plan] = {}
-    rows = [make_plan(p, shipped, plans) for p in paths
-            if selected(p, args.only)]
+    rows = [
+        make_plan(p, shipped, plans) for p in paths if selected(p, args.only)
+    ]
     if not rows:
         print(f'no config matches {args.only}', file=sys.stderr)
         return 2
@@ -802,15 +879,17 @@ def main(argv=None) -> int:
                 if plan.stage1 else None)
 
     keep = set(runs) if args.keep_checkpoints else {
-        stage1_run(plan) for plan in runs.values()} - {None}
+        stage1_run(plan)
+        for plan in runs.values()
+    } - {None}
 
     if args.list:
         for name, plan in runs.items():
             covers = [p.name for p in rows if representative[p.name] is plan]
-            what = ('train only, for its checkpoint' if name in train_only
-                    else f'covers {len(covers)}: ' + ', '.join(covers))
-            print(f'{plan.display}: {what}'
-                  + (f'; stage 1: {plan.stage1}' if plan.stage1 else ''))
+            what = ('train only, for its checkpoint' if name in train_only else
+                    f'covers {len(covers)}: ' + ', '.join(covers))
+            print(f'{plan.display}: {what}' +
+                  (f'; stage 1: {plan.stage1}' if plan.stage1 else ''))
         return 0
 
     fake_root = osp.join(work_dir, 'fake')
@@ -818,13 +897,20 @@ def main(argv=None) -> int:
     data_errors = {}
     for dataset, forms in sorted(needs.items()):
         try:
-            make_dataset(fake_root, dataset, sorted(forms), args.flow_method,
-                         log=lambda msg: print(msg, flush=True))
+            make_dataset(
+                fake_root,
+                dataset,
+                sorted(forms),
+                args.flow_method,
+                log=lambda msg: print(msg, flush=True))
         except Exception as err:
-            data_errors[dataset] = f'{type(err).__name__}: {err}'.splitlines()[0]
+            data_errors[dataset] = f'{type(err).__name__}: {err}'.splitlines(
+            )[0]
     for plan in list(runs.values()) + rows:
-        bad = [data_errors[r.dataset] for r in plan.datasets
-               if r.dataset in data_errors]
+        bad = [
+            data_errors[r.dataset] for r in plan.datasets
+            if r.dataset in data_errors
+        ]
         if bad and not plan.error:
             plan.error = f'fake data: {bad[0]}'
 
@@ -855,8 +941,9 @@ def main(argv=None) -> int:
 
     lines = [TABLE_HEAD]
     for name in [n for n in order if n in train_only]:
-        lines.append(table_row(runs[name].display, 'stage 1 only',
-                               results[name], 'train only'))
+        lines.append(
+            table_row(runs[name].display, 'stage 1 only', results[name],
+                      'train only'))
     all_ok = all(results[n]['ok'] for n in train_only)
     for plan in rows:
         rep = representative[plan.name]
@@ -871,8 +958,9 @@ def main(argv=None) -> int:
         all_ok &= result['ok']
         run_name = 'itself' if rep is plan else rep.name
         lines.append(table_row(plan.display, run_name, result, note))
-        atomic_json(osp.join(work_dir, 'results', 'rows', f'{plan.name}.json'),
-                    dict(result, config=plan.display, run=run_name))
+        atomic_json(
+            osp.join(work_dir, 'results', 'rows', f'{plan.name}.json'),
+            dict(result, config=plan.display, run=run_name))
     minutes = (time.time() - started) / 60
     cpu = sum(result[k].get('cpu_seconds') or 0 for result in results.values()
               for k in ('train', 'test') if result.get(k))

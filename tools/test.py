@@ -20,10 +20,9 @@ import argparse
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import off_plugins.hooks  # noqa: F401  (CheckpointCoverageHook)
-from mmengine.config import Config
-
 from launch_tools.cli import (add_common_arguments, build_runner, load_config,
                               parse, process_group_closed_on_exit)
+from mmengine.config import Config
 
 
 def parse_args(argv=None):
@@ -41,8 +40,7 @@ def parse_args(argv=None):
         help='directory where painted images will be saved; relative to '
         'the work dir unless absolute')
     parser.add_argument(
-        '--wait-time', type=float, default=2,
-        help='the interval of show (s)')
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
     add_common_arguments(parser)
     args = parse(parser, argv)
     if args.dump is not None and not args.dump.endswith(('.pkl', '.pickle')):
@@ -62,8 +60,9 @@ def build_config(args) -> Config:
     if args.dump is not None:
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
-        cfg.test_evaluator = (list(evaluator) + [dump_metric] if isinstance(
-            evaluator, (list, tuple)) else [evaluator, dump_metric])
+        cfg.test_evaluator = (
+            list(evaluator) + [dump_metric] if isinstance(
+                evaluator, (list, tuple)) else [evaluator, dump_metric])
     return cfg
 
 

@@ -14,10 +14,9 @@ register the OFF modules.
 import argparse
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from mmengine.config import Config
-
 from launch_tools.cli import (add_common_arguments, build_runner, load_config,
                               parse, process_group_closed_on_exit)
+from mmengine.config import Config
 
 
 def parse_args(argv=None):

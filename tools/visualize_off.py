@@ -12,13 +12,11 @@ temporal difference has the most energy.
 import argparse
 import os.path as osp
 
-
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from mmengine.config import DictAction
-from mmengine.runner import load_checkpoint
-
 from analysis_tools.models import build_recognizer, load_config
 from analysis_tools.visualize import draw_figure, load_frames, off_maps
+from mmengine.config import DictAction
+from mmengine.runner import load_checkpoint
 
 
 def parse_args(argv=None):
@@ -27,14 +25,16 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('config', help='an OFF config (with OFFNeck)')
     parser.add_argument('--out', required=True, help='output PNG')
-    parser.add_argument('--scale', type=int, default=0,
-                        help='OFF scale, 0 = finest')
-    parser.add_argument('--pair', type=int, default=0,
-                        help='segment pair (t, t+1), 0-based')
-    parser.add_argument('--channel', type=int,
-                        help='feature channel (default: most OFF energy)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={})
+    parser.add_argument(
+        '--scale', type=int, default=0, help='OFF scale, 0 = finest')
+    parser.add_argument(
+        '--pair', type=int, default=0, help='segment pair (t, t+1), 0-based')
+    parser.add_argument(
+        '--channel',
+        type=int,
+        help='feature channel (default: most OFF energy)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args(argv)
     for path in (args.video, args.checkpoint):
         if not osp.isfile(path):
@@ -51,9 +51,11 @@ def main(argv=None):
     load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
     sample = load_frames(args.video, cfg)
     maps = off_maps(model, sample, args.scale, args.pair, args.channel)
-    draw_figure(maps, args.out,
-                title=f'{osp.basename(args.video)}, OFF scale {args.scale}, '
-                f'segments {args.pair} and {args.pair + 1}')
+    draw_figure(
+        maps,
+        args.out,
+        title=f'{osp.basename(args.video)}, OFF scale {args.scale}, '
+        f'segments {args.pair} and {args.pair + 1}')
     print(f'wrote {args.out}')
     return maps
 

@@ -1,6 +1,6 @@
 _base_ = './off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-rgbdiff.py'
 
-load_from = 'work_dirs/tsn_imagenet-pretrained-r50_8xb32-5x1x3-75e_hmdb51-split3-rgbdiff/epoch_75.pth'
+load_from = 'work_dirs/tsn_imagenet-pretrained-r50_8xb32-5x1x3-75e_hmdb51-split3-rgbdiff/epoch_75.pth'  # noqa: E501
 ann_file_train = 'data/hmdb51/hmdb51_train_split_3_videos.txt'
 ann_file_val = 'data/hmdb51/hmdb51_val_split_3_videos.txt'
 train_dataloader = dict(dataset=dict(ann_file=ann_file_train))

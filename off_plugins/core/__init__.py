@@ -8,7 +8,8 @@ from .off_subnet import OFFPyramid
 
 __all__ = [
     'GRADIENT_KERNELS', 'OFF_COMPONENTS', 'RESIDUAL_BLOCKS', 'BottleneckBlock',
-    'OFFLayer', 'OFFPyramid', 'ResidualBlock', 'SpatialGradient', 'SqueezeExcite', 'average_pairs',
-    'check_segments', 'gradient_kernels', 'init_residual_weights', 'pair_frames', 'residual_stage',
+    'OFFLayer', 'OFFPyramid', 'ResidualBlock', 'SpatialGradient',
+    'SqueezeExcite', 'average_pairs', 'check_segments', 'gradient_kernels',
+    'init_residual_weights', 'pair_frames', 'residual_stage',
     'temporal_difference'
 ]

@@ -19,7 +19,9 @@ class SqueezeExcite(nn.Module):
         x: (B, C, H, W) -> (B, C, H, W).
     """
 
-    def __init__(self, channels: int, reduction: int = 16,
+    def __init__(self,
+                 channels: int,
+                 reduction: int = 16,
                  act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         if reduction < 1:
@@ -69,14 +71,17 @@ class ResidualBlock(nn.Module):
             raise ValueError('in_channels and out_channels must be >= 1, got '
                              f'{in_channels} and {out_channels}')
         bias = norm_layer is None
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias)
+        self.conv1 = nn.Conv2d(
+            in_channels, out_channels, 3, padding=1, bias=bias)
         self.norm1 = _optional(norm_layer, out_channels)
         self.act1 = act_layer()
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=bias)
+        self.conv2 = nn.Conv2d(
+            out_channels, out_channels, 3, padding=1, bias=bias)
         self.norm2 = _optional(norm_layer, out_channels)
         self.attn = _optional(attn_layer, out_channels)
-        self.shortcut = (nn.Identity() if in_channels == out_channels else
-                         nn.Conv2d(in_channels, out_channels, 1))
+        self.shortcut = (
+            nn.Identity() if in_channels == out_channels else nn.Conv2d(
+                in_channels, out_channels, 1))
         self.act2 = act_layer()
 
     def zero_init_last(self) -> None:
@@ -128,8 +133,9 @@ class BottleneckBlock(nn.Module):
             raise ValueError('in_channels and out_channels must be >= 1, got '
                              f'{in_channels} and {out_channels}')
         if expansion < 1 or out_channels % expansion:
-            raise ValueError(f'out_channels ({out_channels}) must be a multiple '
-                             f'of expansion ({expansion}), expansion >= 1')
+            raise ValueError(
+                f'out_channels ({out_channels}) must be a multiple '
+                f'of expansion ({expansion}), expansion >= 1')
         mid = out_channels // expansion
         bias = norm_layer is None
         self.conv1 = nn.Conv2d(in_channels, mid, 1, bias=bias)
@@ -141,8 +147,9 @@ class BottleneckBlock(nn.Module):
         self.conv3 = nn.Conv2d(mid, out_channels, 1, bias=bias)
         self.norm3 = _optional(norm_layer, out_channels)
         self.attn = _optional(attn_layer, out_channels)
-        self.shortcut = (nn.Identity() if in_channels == out_channels else
-                         nn.Conv2d(in_channels, out_channels, 1))
+        self.shortcut = (
+            nn.Identity() if in_channels == out_channels else nn.Conv2d(
+                in_channels, out_channels, 1))
         self.act3 = act_layer()
 
     def zero_init_last(self) -> None:
@@ -161,8 +168,12 @@ class BottleneckBlock(nn.Module):
 RESIDUAL_BLOCKS = {'basic': ResidualBlock, 'bottleneck': BottleneckBlock}
 
 
-def residual_stage(in_channels: int, out_channels: int, num_blocks: int,
-                   *, block: str = 'basic', **block_kwargs) -> nn.Sequential:
+def residual_stage(in_channels: int,
+                   out_channels: int,
+                   num_blocks: int,
+                   *,
+                   block: str = 'basic',
+                   **block_kwargs) -> nn.Sequential:
     """``num_blocks`` residual blocks, the first one changing the width.
 
     Args:
@@ -177,8 +188,10 @@ def residual_stage(in_channels: int, out_channels: int, num_blocks: int,
                          f'got {block!r}')
     cls = RESIDUAL_BLOCKS[block]
     blocks = [cls(in_channels, out_channels, **block_kwargs)]
-    blocks += [cls(out_channels, out_channels, **block_kwargs)
-               for _ in range(num_blocks - 1)]
+    blocks += [
+        cls(out_channels, out_channels, **block_kwargs)
+        for _ in range(num_blocks - 1)
+    ]
     return nn.Sequential(*blocks)
 
 

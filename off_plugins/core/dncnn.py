@@ -13,12 +13,13 @@ import torch.nn as nn
 from .off_layer import OFFLayer, check_segments
 
 
-def plain_convs(in_channels: int,
-                out_channels: int,
-                channels: int,
-                num_convs: int,
-                final_act: bool,
-                act_layer: Callable[..., nn.Module] = nn.ReLU) -> nn.Sequential:
+def plain_convs(
+        in_channels: int,
+        out_channels: int,
+        channels: int,
+        num_convs: int,
+        final_act: bool,
+        act_layer: Callable[..., nn.Module] = nn.ReLU) -> nn.Sequential:
     """``num_convs`` 3x3 convolutions, each followed by ``act_layer``, no BN.
 
     The widths run ``in_channels -> channels -> ... -> out_channels``. The
@@ -31,7 +32,8 @@ def plain_convs(in_channels: int,
     if num_convs < 1:
         raise ValueError(f'num_convs must be >= 1, got {num_convs}')
     for name, value in (('in_channels', in_channels),
-                        ('out_channels', out_channels), ('channels', channels)):
+                        ('out_channels', out_channels), ('channels',
+                                                         channels)):
         if value < 1:
             raise ValueError(f'{name} must be >= 1, got {value}')
     widths = [in_channels] + [channels] * (num_convs - 1) + [out_channels]
@@ -79,8 +81,13 @@ class DnCNNNet(nn.Module):
         if depth < 2:
             raise ValueError(f'depth must be >= 2, got {depth}')
         self.in_channels = in_channels
-        self.body = plain_convs(in_channels, in_channels, channels, depth,
-                                final_act=False, act_layer=act_layer)
+        self.body = plain_convs(
+            in_channels,
+            in_channels,
+            channels,
+            depth,
+            final_act=False,
+            act_layer=act_layer)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, 1, self.in_channels)
@@ -135,18 +142,36 @@ class DnCNNOFFNet(nn.Module):
         check_segments(num_frames, num_frames)
         self.num_frames = num_frames
         self.in_channels = in_channels
-        self.head = plain_convs(in_channels, channels, channels, head_convs,
-                                final_act=True, act_layer=act_layer)
-        self.off = OFFLayer(channels, num_frames, off_channels,
-                            spatial_channels=spatial_channels,
-                            components=components, kernel=kernel,
-                            act_layer=act_layer)
-        self.merge = plain_convs((num_frames - 1) * self.off.out_channels,
-                                 channels, channels, merge_convs,
-                                 final_act=False, act_layer=act_layer)
+        self.head = plain_convs(
+            in_channels,
+            channels,
+            channels,
+            head_convs,
+            final_act=True,
+            act_layer=act_layer)
+        self.off = OFFLayer(
+            channels,
+            num_frames,
+            off_channels,
+            spatial_channels=spatial_channels,
+            components=components,
+            kernel=kernel,
+            act_layer=act_layer)
+        self.merge = plain_convs(
+            (num_frames - 1) * self.off.out_channels,
+            channels,
+            channels,
+            merge_convs,
+            final_act=False,
+            act_layer=act_layer)
         self.merge_act = act_layer()
-        self.tail = plain_convs(channels, in_channels, channels, tail_convs,
-                                final_act=False, act_layer=act_layer)
+        self.tail = plain_convs(
+            channels,
+            in_channels,
+            channels,
+            tail_convs,
+            final_act=False,
+            act_layer=act_layer)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, self.num_frames, self.in_channels)
@@ -154,7 +179,8 @@ class DnCNNOFFNet(nn.Module):
         c = centre_index(t)
         feat = self.head(frames.flatten(0, 1))  # (N*T, C, H, W)
         motion = self.off(feat)  # (N*(T-1), C_off, H, W)
-        motion = motion.unflatten(0, (n, t - 1)).flatten(1, 2)  # (N, (T-1)*C_off, H, W)
+        motion = motion.unflatten(0, (n, t - 1)).flatten(
+            1, 2)  # (N, (T-1)*C_off, H, W)
         centre = feat.unflatten(0, (n, t))[:, c]  # (N, C, H, W)
         fused = self.merge_act(centre + self.merge(motion))  # (N, C, H, W)
         return frames[:, c] - self.tail(fused)  # (N, in_channels, H, W)

@@ -105,13 +105,15 @@ class SpatialGradient(nn.Module):
         self.channels = channels
         self.kernel = kernel
         self.num_kernels = kernels.shape[0]
-        weight = kernels.unsqueeze(1).repeat(channels, 1, 1, 1)  # (C*K, 1, 3, 3)
+        weight = kernels.unsqueeze(1).repeat(channels, 1, 1,
+                                             1)  # (C*K, 1, 3, 3)
         self.register_buffer('weight', weight, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self.channels:
-            raise ValueError(f'SpatialGradient expects (B, {self.channels}, H, W), '
-                             f'got {tuple(x.shape)}')
+            raise ValueError(
+                f'SpatialGradient expects (B, {self.channels}, H, W), '
+                f'got {tuple(x.shape)}')
         weight = self.weight.to(dtype=x.dtype)
         return F.conv2d(x, weight, padding=1, groups=self.channels)
 
@@ -166,13 +168,14 @@ class OFFLayer(nn.Module):
             raise ValueError(f'components must be one of {OFF_COMPONENTS}, '
                              f'got {components!r}')
         check_segments(num_segments, num_segments)
-        for name, value in (('in_channels', in_channels),
-                            ('reduced_channels', reduced_channels)):
+        for name, value in (('in_channels', in_channels), ('reduced_channels',
+                                                           reduced_channels)):
             if value < 1:
                 raise ValueError(f'{name} must be >= 1, got {value}')
         if spatial_channels is not None and spatial_channels < 1:
             raise ValueError(
-                f'spatial_channels must be >= 1 or None, got {spatial_channels}')
+                f'spatial_channels must be >= 1 or None, got {spatial_channels}'
+            )
         if not spatial_act and spatial_channels is None:
             raise ValueError('spatial_act=False needs a separate spatial '
                              'reduction (spatial_channels); the shared '
@@ -186,8 +189,8 @@ class OFFLayer(nn.Module):
         separate_spatial = with_spatial and spatial_channels is not None
         self.spatial_reduce = nn.Sequential(
             nn.Conv2d(in_channels, spatial_channels, 1),
-            act_layer() if spatial_act else nn.Identity()
-        ) if separate_spatial else nn.Identity()
+            act_layer() if spatial_act else
+            nn.Identity()) if separate_spatial else nn.Identity()
         grad_channels = spatial_channels if separate_spatial else reduced_channels
         self.spatial = SpatialGradient(grad_channels,
                                        kernel) if with_spatial else None
@@ -200,7 +203,8 @@ class OFFLayer(nn.Module):
         else:
             self.out_channels = reduced_channels + 2 * self.spatial.num_kernels * grad_channels
 
-    def forward(self, x: torch.Tensor,
+    def forward(self,
+                x: torch.Tensor,
                 num_segments: Optional[int] = None) -> torch.Tensor:
         """Args:
             x: (N*T, C_in, H, W), segments of one clip contiguous.
@@ -208,8 +212,9 @@ class OFFLayer(nn.Module):
         """
         t = self.num_segments if num_segments is None else num_segments
         if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f'OFFLayer expects (N*T, {self.in_channels}, H, W), '
-                             f'got {tuple(x.shape)}')
+            raise ValueError(
+                f'OFFLayer expects (N*T, {self.in_channels}, H, W), '
+                f'got {tuple(x.shape)}')
         check_segments(x.shape[0], t)
         feat = self.reduce(x)  # (N*T, C_r, H, W)
         if self.components == 'none':
@@ -217,7 +222,8 @@ class OFFLayer(nn.Module):
         out = [temporal_difference(feat, t)]  # (N*P, C_r, H, W)
         if self.spatial is not None:
             src = self.spatial_reduce(x) if self.separate_spatial else feat
-            grad = self.spatial_dropout(self.spatial(src))  # (N*T, K*C_s, H, W)
+            grad = self.spatial_dropout(
+                self.spatial(src))  # (N*T, K*C_s, H, W)
             out.append(pair_frames(grad, t))  # (N*P, 2*K*C_s, H, W)
         return torch.cat(out, dim=1)
 
@@ -238,7 +244,7 @@ def average_pairs(x: torch.Tensor, num_segments: int) -> torch.Tensor:
     return x.unflatten(0, (-1, pairs)).mean(dim=1)
 
 
-__all__: Sequence[str] = (
-    'GRADIENT_KERNELS', 'OFF_COMPONENTS', 'gradient_kernels', 'check_segments',
-    'temporal_difference', 'pair_frames', 'SpatialGradient', 'OFFLayer',
-    'average_pairs')
+__all__: Sequence[str] = ('GRADIENT_KERNELS', 'OFF_COMPONENTS',
+                          'gradient_kernels', 'check_segments',
+                          'temporal_difference', 'pair_frames',
+                          'SpatialGradient', 'OFFLayer', 'average_pairs')

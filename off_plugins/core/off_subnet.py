@@ -64,8 +64,9 @@ class OFFPyramid(nn.Module):
         if not in_channels:
             raise ValueError('in_channels must name at least one scale')
         if len(stage_channels) != len(in_channels):
-            raise ValueError(f'stage_channels has {len(stage_channels)} entries '
-                             f'but in_channels has {len(in_channels)}')
+            raise ValueError(
+                f'stage_channels has {len(stage_channels)} entries '
+                f'but in_channels has {len(in_channels)}')
         self.in_channels = in_channels
         self.stage_channels = stage_channels
         self.num_segments = num_segments
@@ -73,19 +74,30 @@ class OFFPyramid(nn.Module):
         self.stages = nn.ModuleList()
         prev = 0
         for c_in, c_out in zip(in_channels, stage_channels):
-            unit = OFFLayer(c_in, num_segments, reduced_channels,
-                            spatial_channels=spatial_channels,
-                            spatial_act=spatial_act, components=components,
-                            kernel=kernel, spatial_dropout=spatial_dropout,
-                            act_layer=act_layer)
+            unit = OFFLayer(
+                c_in,
+                num_segments,
+                reduced_channels,
+                spatial_channels=spatial_channels,
+                spatial_act=spatial_act,
+                components=components,
+                kernel=kernel,
+                spatial_dropout=spatial_dropout,
+                act_layer=act_layer)
             self.units.append(unit)
             self.stages.append(
-                residual_stage(unit.out_channels + prev, c_out, blocks_per_stage,
-                               block=block, act_layer=act_layer,
-                               norm_layer=norm_layer, attn_layer=attn_layer))
+                residual_stage(
+                    unit.out_channels + prev,
+                    c_out,
+                    blocks_per_stage,
+                    block=block,
+                    act_layer=act_layer,
+                    norm_layer=norm_layer,
+                    attn_layer=attn_layer))
             prev = c_out
 
-    def forward(self, feats: Sequence[torch.Tensor],
+    def forward(self,
+                feats: Sequence[torch.Tensor],
                 num_segments: Optional[int] = None) -> List[torch.Tensor]:
         """Args:
             feats: per scale (N*T, C_i, H_i, W_i), finest first.
@@ -99,6 +111,7 @@ class OFFPyramid(nn.Module):
             x = unit(feat, num_segments)  # (N*P, C_off, H_i, W_i)
             if outs:
                 prev = F.adaptive_avg_pool2d(outs[-1], x.shape[-2:])
-                x = torch.cat([x, prev], dim=1)  # (N*P, C_off + C_prev, H_i, W_i)
+                x = torch.cat([x, prev],
+                              dim=1)  # (N*P, C_off + C_prev, H_i, W_i)
             outs.append(stage(x))  # (N*P, C_out_i, H_i, W_i)
         return outs

@@ -20,7 +20,8 @@ def check_psroi_inputs(x: torch.Tensor, rois: torch.Tensor, output_size: int,
                        spatial_scale: float) -> Tuple[int, int]:
     """Validate the inputs; return ``(C, k)`` with ``x.shape[1] == C * k * k``."""
     if not isinstance(output_size, int) or output_size < 1:
-        raise ValueError(f'output_size must be an int >= 1, got {output_size!r}')
+        raise ValueError(
+            f'output_size must be an int >= 1, got {output_size!r}')
     if spatial_scale <= 0:
         raise ValueError(f'spatial_scale must be > 0, got {spatial_scale}')
     if x.dim() != 4:
@@ -48,7 +49,8 @@ def _cell_channels(rois: torch.Tensor, channels: int, k: int,
         (R, C, k, k) long tensor.
     """
     batch = rois[:, 0].long() * in_channels  # (R,)
-    local = torch.arange(channels * k * k, device=rois.device).view(channels, k, k)
+    local = torch.arange(
+        channels * k * k, device=rois.device).view(channels, k, k)
     return batch[:, None, None, None] + local  # (R, C, k, k)
 
 
@@ -91,16 +93,19 @@ def psroi_pool(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     bin_w = (x2 - x1).clamp(min=0.1) / k  # (R,)
     bin_h = (y2 - y1).clamp(min=0.1) / k
     cells = torch.arange(k, device=x.device, dtype=acc)
-    hs = (y1[:, None] + cells * bin_h[:, None]).floor().clamp(0, h).long()  # (R, k)
+    hs = (y1[:, None] + cells * bin_h[:, None]).floor().clamp(
+        0, h).long()  # (R, k)
     he = (y1[:, None] + (cells + 1) * bin_h[:, None]).ceil().clamp(0, h).long()
     ws = (x1[:, None] + cells * bin_w[:, None]).floor().clamp(0, w).long()
     we = (x1[:, None] + (cells + 1) * bin_w[:, None]).ceil().clamp(0, w).long()
 
     integral = F.pad(x.to(acc), (1, 0, 1, 0)).cumsum(2).cumsum(3).reshape(-1)
-    plane = _cell_channels(rois, channels, k, in_channels) * ((h + 1) * (w + 1))
+    plane = _cell_channels(rois, channels, k, in_channels) * ((h + 1) *
+                                                              (w + 1))
 
     def corner(rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-        index = plane + rows[:, None, :, None] * (w + 1) + cols[:, None, None, :]
+        index = plane + rows[:, None, :, None] * (w + 1) + cols[:, None,
+                                                                None, :]
         return integral[index]  # (R, C, k, k)
 
     total = corner(he, we) - corner(hs, we) - corner(he, ws) + corner(hs, ws)
@@ -130,8 +135,11 @@ def _bilinear_axis(pos: torch.Tensor, size: int):
     return low.long(), high.long(), (1 - frac) * valid, frac * valid
 
 
-def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
-                spatial_scale: float, sampling_ratio: int = 2,
+def psroi_align(x: torch.Tensor,
+                rois: torch.Tensor,
+                output_size: int,
+                spatial_scale: float,
+                sampling_ratio: int = 2,
                 aligned: bool = True) -> torch.Tensor:
     """Position-sensitive RoI align: bilinear samples averaged per cell.
 
@@ -153,7 +161,8 @@ def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     """
     channels, k = check_psroi_inputs(x, rois, output_size, spatial_scale)
     if not isinstance(sampling_ratio, int) or sampling_ratio < 1:
-        raise ValueError(f'sampling_ratio must be an int >= 1, got {sampling_ratio!r}')
+        raise ValueError(
+            f'sampling_ratio must be an int >= 1, got {sampling_ratio!r}')
     _, in_channels, h, w = x.shape
     s = sampling_ratio
     offset = 0.5 if aligned else 0.0
@@ -175,10 +184,14 @@ def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
     plane = _cell_channels(rois, channels, k, in_channels) * (h * w)
     plane = plane[..., None, None]  # (R, C, k, k, 1, 1)
 
-    def rows(t: torch.Tensor) -> torch.Tensor:  # (R, k, s) -> (R, 1, k, 1, s, 1)
+    def rows(
+            t: torch.Tensor
+    ) -> torch.Tensor:  # (R, k, s) -> (R, 1, k, 1, s, 1)
         return t[:, None, :, None, :, None]
 
-    def cols(t: torch.Tensor) -> torch.Tensor:  # (R, k, s) -> (R, 1, 1, k, 1, s)
+    def cols(
+            t: torch.Tensor
+    ) -> torch.Tensor:  # (R, k, s) -> (R, 1, 1, k, 1, s)
         return t[:, None, None, :, None, :]
 
     out = 0
@@ -192,7 +205,8 @@ def psroi_align(x: torch.Tensor, rois: torch.Tensor, output_size: int,
 def vote(cells: torch.Tensor) -> torch.Tensor:
     """R-FCN voting: average the ``k x k`` cell scores, (R, C, k, k) -> (R, C)."""
     if cells.dim() != 4:
-        raise ValueError(f'vote expects (R, C, k, k), got {tuple(cells.shape)}')
+        raise ValueError(
+            f'vote expects (R, C, k, k), got {tuple(cells.shape)}')
     return cells.mean(dim=(2, 3))
 
 
@@ -212,13 +226,17 @@ class PSRoIPool(nn.Module):
 
     MODES = ('pool', 'align')
 
-    def __init__(self, output_size: int, spatial_scale: float,
-                 mode: str = 'pool', sampling_ratio: int = 2):
+    def __init__(self,
+                 output_size: int,
+                 spatial_scale: float,
+                 mode: str = 'pool',
+                 sampling_ratio: int = 2):
         super().__init__()
         if mode not in self.MODES:
             raise ValueError(f'mode must be one of {self.MODES}, got {mode!r}')
         if not isinstance(output_size, int) or output_size < 1:
-            raise ValueError(f'output_size must be an int >= 1, got {output_size!r}')
+            raise ValueError(
+                f'output_size must be an int >= 1, got {output_size!r}')
         if spatial_scale <= 0:
             raise ValueError(f'spatial_scale must be > 0, got {spatial_scale}')
         self.output_size = output_size

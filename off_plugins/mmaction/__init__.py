@@ -15,6 +15,10 @@ from .neck import OFFNeck
 from .sampling import FixedIntervalSampleFrames
 from .visualization import SegmentVisualizationHook
 
-__all__ = ['InputCheckHook', 'check_labels', 'CheckedDecordInit', 'CheckedRawFrameDecode', 'CrossModalityResNet',
-           'FixedIntervalSampleFrames', 'FlowFlip', 'FlowTenCrop', 'OFFHead', 'OFFNeck', 'RGBDiff',
-           'SegmentVisualizationHook', 'negate_flow_x', 'rgb_diff_channels']
+__all__ = [
+    'InputCheckHook', 'check_labels', 'CheckedDecordInit',
+    'CheckedRawFrameDecode', 'CrossModalityResNet',
+    'FixedIntervalSampleFrames', 'FlowFlip', 'FlowTenCrop', 'OFFHead',
+    'OFFNeck', 'RGBDiff', 'SegmentVisualizationHook', 'negate_flow_x',
+    'rgb_diff_channels'
+]

@@ -60,8 +60,8 @@ def check_labels(dataset, num_classes: int, split: str) -> None:
     for index in range(len(dataset)):
         labels = dataset.get_data_info(index)['label']
         labels = labels if isinstance(labels, (list, tuple)) else [labels]
-        where = (f'{ann_file}, line {index + 1}' if by_line else
-                 f'{ann_file}, sample {index}')
+        where = (f'{ann_file}, line {index + 1}'
+                 if by_line else f'{ann_file}, sample {index}')
         text = f' ({lines[index].strip()!r})' if by_line else ''
         for label in labels:
             if int(label) == -1:
@@ -74,8 +74,8 @@ def check_labels(dataset, num_classes: int, split: str) -> None:
         more = len(problems) - MAX_LISTED
         raise ValueError(
             f'{split} annotation list {ann_file} has {len(problems)} bad '
-            f'label(s) for a model of {num_classes} classes: {listed}'
-            + (f'; and {more} more' if more > 0 else ''))
+            f'label(s) for a model of {num_classes} classes: {listed}' +
+            (f'; and {more} more' if more > 0 else ''))
 
 
 def check_view_split(dataset, test_num_segments: int, split: str) -> None:

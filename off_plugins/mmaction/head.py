@@ -47,8 +47,9 @@ class OFFHead(BaseHead):
                  **kwargs):
         super().__init__(num_classes, in_channels, **kwargs)
         if len(fusion_weights) != 2:
-            raise ValueError('fusion_weights must hold (backbone, OFF) weights, '
-                             f'got {fusion_weights}')
+            raise ValueError(
+                'fusion_weights must hold (backbone, OFF) weights, '
+                f'got {fusion_weights}')
         self.off_channels = off_channels
         self.fusion_weights = tuple(float(w) for w in fusion_weights)
         self.init_std = init_std

@@ -26,7 +26,10 @@ class CheckedDecordInit(DecordInit):
         **kwargs: ``DecordInit``'s (``io_backend``, ``num_threads``, ...).
     """
 
-    def __init__(self, *, min_frames: int = 1, too_short: str = 'warn',
+    def __init__(self,
+                 *,
+                 min_frames: int = 1,
+                 too_short: str = 'warn',
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if not isinstance(min_frames, int) or min_frames < 1:
@@ -46,7 +49,8 @@ class CheckedDecordInit(DecordInit):
         except FileNotFoundError:
             raise
         except Exception as err:
-            raise RuntimeError(f'{filename}: cannot decode video ({err})') from err
+            raise RuntimeError(
+                f'{filename}: cannot decode video ({err})') from err
         total = results['total_frames']
         if total < 1:
             raise ValueError(f'{filename}: video has no frames')
@@ -104,8 +108,10 @@ class CheckedRawFrameDecode(RawFrameDecode):
             if results['modality'] == 'RGB':
                 yield idx, [osp.join(directory, tmpl.format(idx))]
             else:
-                yield idx, [osp.join(directory, tmpl.format(axis, idx))
-                            for axis in ('x', 'y')]
+                yield idx, [
+                    osp.join(directory, tmpl.format(axis, idx))
+                    for axis in ('x', 'y')
+                ]
 
     def _load(self, frame_dir: str, idx: int, path: str, modality: str):
         """One frame as ``RawFrameDecode`` decodes it, or an error naming it."""
@@ -132,8 +138,9 @@ class CheckedRawFrameDecode(RawFrameDecode):
         frame_dir = results['frame_dir']
         first = None  # (path, (H, W)) of the first frame loaded
         for idx, paths in self._frame_paths(results):
-            loaded = [(path, self._load(frame_dir, idx, path,
-                                        results['modality']).shape[:2])
+            loaded = [(path,
+                       self._load(frame_dir, idx, path,
+                                  results['modality']).shape[:2])
                       for path in paths]
             first = first or loaded[0]
             # RGB: the frame against the first; Flow: x against the first
@@ -141,7 +148,6 @@ class CheckedRawFrameDecode(RawFrameDecode):
             for (path, size), (ref, ref_size) in zip(loaded,
                                                      [first] + loaded[:1]):
                 if size != ref_size:
-                    raise ValueError(
-                        f'{frame_dir}: frame {idx}, {path} is '
-                        f'{size[0]}x{size[1]} (HxW) but {ref} is '
-                        f'{ref_size[0]}x{ref_size[1]}')
+                    raise ValueError(f'{frame_dir}: frame {idx}, {path} is '
+                                     f'{size[0]}x{size[1]} (HxW) but {ref} is '
+                                     f'{ref_size[0]}x{ref_size[1]}')

@@ -20,13 +20,13 @@ import torch
 from mmaction.datasets.transforms import Flip, TenCrop
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
-
 from off_plugins.core.off_layer import SpatialGradient, gradient_kernels
 
 RGB_DIFF_MODES = ('diff', 'off')
 
 
-def rgb_diff_channels(clip_len: int = 5, mode: str = 'diff',
+def rgb_diff_channels(clip_len: int = 5,
+                      mode: str = 'diff',
                       kernel: str = 'paper') -> int:
     """Channels of one stacked segment: the backbone's ``in_channels``."""
     if mode not in RGB_DIFF_MODES:
@@ -61,7 +61,8 @@ class RGBDiff(BaseTransform):
 
     def __init__(self, mode: str = 'diff', kernel: str = 'paper'):
         if mode not in RGB_DIFF_MODES:
-            raise ValueError(f'mode must be one of {RGB_DIFF_MODES}, got {mode!r}')
+            raise ValueError(
+                f'mode must be one of {RGB_DIFF_MODES}, got {mode!r}')
         self.mode = mode
         self.kernel = kernel
         self.gradient = SpatialGradient(3, kernel) if mode == 'off' else None
@@ -74,9 +75,10 @@ class RGBDiff(BaseTransform):
                              f'got clip_len={clip_len}')
         frames = np.asarray(results['imgs'], dtype=np.int16)  # (M, H, W, 3)
         if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) % clip_len:
-            raise ValueError(f'{name}: expected RGB frames (M, H, W, 3) with M '
-                             f'a multiple of clip_len={clip_len}, got '
-                             f'{frames.shape}')
+            raise ValueError(
+                f'{name}: expected RGB frames (M, H, W, 3) with M '
+                f'a multiple of clip_len={clip_len}, got '
+                f'{frames.shape}')
         h, w = frames.shape[1:3]
         segs = frames.reshape(-1, clip_len, h, w, 3)  # (S, L, H, W, 3)
         diff = segs[:, 1:] - segs[:, :-1]  # (S, L-1, H, W, 3)
@@ -87,7 +89,8 @@ class RGBDiff(BaseTransform):
                 grad = self.gradient(first.permute(0, 3, 1, 2).float())
             grad = grad.round().to(torch.int16).permute(0, 2, 3, 1).numpy()
             grad = grad.reshape(len(segs), clip_len - 1, h, w, -1)
-            diff = np.concatenate([grad, diff], axis=-1)  # (S, L-1, H, W, 3K+3)
+            diff = np.concatenate([grad, diff],
+                                  axis=-1)  # (S, L-1, H, W, 3K+3)
         # (S, H, W, (L-1) * C): pair-major channels, as flow stacks x/y pairs
         stacked = diff.transpose(0, 2, 3, 1, 4).reshape(len(segs), h, w, -1)
         results['imgs'] = np.ascontiguousarray(stacked)
@@ -131,7 +134,8 @@ class FlowFlip(Flip):
         if modality != 'Flow' or np.asarray(imgs[0]).ndim != 3:
             return super()._flip_imgs(imgs, modality)
         # Flow flips are horizontal
-        return negate_flow_x([np.ascontiguousarray(img[:, ::-1]) for img in imgs])
+        return negate_flow_x(
+            [np.ascontiguousarray(img[:, ::-1]) for img in imgs])
 
 
 @TRANSFORMS.register_module()
@@ -156,5 +160,6 @@ class FlowTenCrop(TenCrop):
         if results.get('modality') == 'Flow':
             imgs = results['imgs']
             for start in range(count, len(imgs), 2 * count):  # mirrored crops
-                imgs[start:start + count] = negate_flow_x(imgs[start:start + count])
+                imgs[start:start + count] = negate_flow_x(imgs[start:start +
+                                                               count])
         return results

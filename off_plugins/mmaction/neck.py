@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 from mmengine.model import BaseModule
-
 from off_plugins.core import OFFPyramid, average_pairs, init_residual_weights
 
 
@@ -79,26 +78,32 @@ class OFFNeck(BaseModule):
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
-        self.off_indices = (tuple(range(len(in_channels)))
-                            if off_indices is None else tuple(off_indices))
+        self.off_indices = (
+            tuple(range(len(in_channels)))
+            if off_indices is None else tuple(off_indices))
         if len(self.off_indices) != len(in_channels):
-            raise ValueError(f'off_indices {self.off_indices} must name one '
-                             f'input per in_channels entry {tuple(in_channels)}')
+            raise ValueError(
+                f'off_indices {self.off_indices} must name one '
+                f'input per in_channels entry {tuple(in_channels)}')
         self.num_segments = num_segments
-        self.test_num_segments = (num_segments if test_num_segments is None
-                                  else test_num_segments)
+        self.test_num_segments = (
+            num_segments if test_num_segments is None else test_num_segments)
         for name in ('num_segments', 'test_num_segments'):
             if getattr(self, name) < 2:
                 raise ValueError(f'{name} must be >= 2 to form a temporal '
                                  f'difference, got {getattr(self, name)}')
-        self.pyramid = OFFPyramid(in_channels, num_segments,
-                                  stage_channels=stage_channels,
-                                  blocks_per_stage=blocks_per_stage,
-                                  reduced_channels=reduced_channels,
-                                  spatial_channels=spatial_channels,
-                                  spatial_act=spatial_act,
-                                  components=components, kernel=kernel,
-                                  spatial_dropout=spatial_dropout, block=block)
+        self.pyramid = OFFPyramid(
+            in_channels,
+            num_segments,
+            stage_channels=stage_channels,
+            blocks_per_stage=blocks_per_stage,
+            reduced_channels=reduced_channels,
+            spatial_channels=spatial_channels,
+            spatial_act=spatial_act,
+            components=components,
+            kernel=kernel,
+            spatial_dropout=spatial_dropout,
+            block=block)
         self.out_channels = self.pyramid.stage_channels[-1]
         self.aux_loss_weight = aux_loss_weight
         self.aux_dropout = nn.Dropout(aux_dropout)
@@ -117,9 +122,11 @@ class OFFNeck(BaseModule):
             nn.init.normal_(fc.weight, std=self.init_std)
             nn.init.zeros_(fc.bias)
 
-    def forward(self, x: List[torch.Tensor],
-                data_samples: Optional[SampleList] = None
-                ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    def forward(
+        self,
+        x: List[torch.Tensor],
+        data_samples: Optional[SampleList] = None
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Args:
             x: backbone outputs, each (N, C_i, S, H_i, W_i).
             data_samples: carry ``gt_label`` in training.
@@ -139,9 +146,11 @@ class OFFNeck(BaseModule):
             raise ValueError(f'{s} frames per sample do not split into views '
                              f'of {t} segments ({name}={t})')
         views = s // t
-        feats = [_frames_view(x[i]) for i in self.off_indices]  # (N*S, C_i, H_i, W_i)
+        feats = [_frames_view(x[i])
+                 for i in self.off_indices]  # (N*S, C_i, H_i, W_i)
         outs = self.pyramid(feats, t)  # (N*V*(T-1), C_out_i, H_i, W_i)
-        pooled = [average_pairs(o.mean(dim=(2, 3)), t) for o in outs]  # (N*V, C_out_i)
+        pooled = [average_pairs(o.mean(dim=(2, 3)), t)
+                  for o in outs]  # (N*V, C_out_i)
         last = x[-1].mean(dim=(3, 4))  # (N, C_last, S)
         last = last.unflatten(2, (views, t)).mean(dim=3)  # (N, C_last, V)
         last = last.transpose(1, 2).flatten(0, 1)  # (N*V, C_last)
@@ -152,6 +161,7 @@ class OFFNeck(BaseModule):
             labels = labels.repeat_interleave(views)  # (N*V, )
             for i, (fc, feat) in enumerate(zip(self.aux_fcs, pooled)):
                 score = fc(self.aux_dropout(feat))  # (N*V, num_classes)
-                losses[f'loss_off_scale{i}'] = self.aux_loss_weight * F.cross_entropy(
-                    score, labels.to(score.device))
+                losses[
+                    f'loss_off_scale{i}'] = self.aux_loss_weight * F.cross_entropy(
+                        score, labels.to(score.device))
         return out, losses

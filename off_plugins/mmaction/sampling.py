@@ -54,12 +54,13 @@ class FixedIntervalSampleFrames(BaseTransform):
                  test_mode: bool = False,
                  test_clips: int = 1,
                  seed=None):
-        for name, value in (('num_segments', num_segments),
-                            ('test_segments', test_segments),
-                            ('clip_len', clip_len),
-                            ('test_clips', test_clips)):
+        for name, value in (('num_segments', num_segments), ('test_segments',
+                                                             test_segments),
+                            ('clip_len', clip_len), ('test_clips',
+                                                     test_clips)):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{name} must be a positive int, got {value!r}')
+                raise ValueError(
+                    f'{name} must be a positive int, got {value!r}')
         if num_segments > test_segments:
             raise ValueError(f'num_segments ({num_segments}) must not exceed '
                              f'test_segments ({test_segments}): training '
@@ -93,13 +94,15 @@ class FixedIntervalSampleFrames(BaseTransform):
         starts = first[:, None] + interval * np.arange(count)  # (C, count)
         # no segment may run past the last frame
         starts = np.minimum(starts, total_frames - self.clip_len)
-        inds = starts[..., None] + np.arange(self.clip_len)  # (C, count, clip_len)
+        inds = starts[..., None] + np.arange(
+            self.clip_len)  # (C, count, clip_len)
         return inds.reshape(-1)
 
     def transform(self, results: dict) -> dict:
         total = results['total_frames']
         if total < max(1, self.clip_len):
-            name = results.get('filename', results.get('frame_dir', '<unknown>'))
+            name = results.get('filename', results.get('frame_dir',
+                                                       '<unknown>'))
             if total < 1:
                 raise ValueError(f'{name}: video has no frames to sample')
             raise ValueError(
@@ -109,8 +112,8 @@ class FixedIntervalSampleFrames(BaseTransform):
         results['frame_inds'] = inds.astype(np.int32)
         results['clip_len'] = self.clip_len
         results['frame_interval'] = None
-        results['num_clips'] = (self.test_segments
-                                if self.test_mode else self.num_segments)
+        results['num_clips'] = (
+            self.test_segments if self.test_mode else self.num_segments)
         results['segment_interval'] = max(1, total // self.test_segments)
         return results
 

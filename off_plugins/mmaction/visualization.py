@@ -30,7 +30,8 @@ class SegmentVisualizationHook(VisualizationHook):
 
     def __init__(self, *, max_frames: Optional[int] = 8, **kwargs):
         if max_frames is not None and max_frames < 1:
-            raise ValueError(f'max_frames must be >= 1 or None, got {max_frames}')
+            raise ValueError(
+                f'max_frames must be >= 1 or None, got {max_frames}')
         super().__init__(**kwargs)
         self.max_frames = max_frames
         self.draw_args['show_frames'] = self.draw_args.pop('show')
@@ -39,8 +40,8 @@ class SegmentVisualizationHook(VisualizationHook):
         videos = []
         for video in data_batch['inputs']:
             if video.dim() == 4 and video.shape[1] in (1, 3):
-                video = video[:self.max_frames]     # (T', C, H, W)
-                video = video.permute(1, 0, 2, 3)   # (C, T', H, W)
+                video = video[:self.max_frames]  # (T', C, H, W)
+                video = video.permute(1, 0, 2, 3)  # (C, T', H, W)
             videos.append(video)
         super()._draw_samples(batch_idx, dict(data_batch, inputs=videos),
                               data_samples, step)

@@ -16,7 +16,6 @@ from collections import defaultdict
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import mmengine.fileio as fileio
-
 from mmdet.datasets import BaseVideoDataset
 from mmdet.datasets.transforms import BaseFrameSample
 from mmdet.registry import DATASETS, TRANSFORMS
@@ -40,7 +39,8 @@ def reference_pair(key: int, video_length: int,
         raise ValueError(f'key frame {key} is outside a video of '
                          f'{video_length} frames')
     ref = min(max(key - offset, 0), video_length - 1)
-    return ([ref, key], [False, True]) if ref <= key else ([key, ref], [True, False])
+    return ([ref, key], [False, True]) if ref <= key else ([key, ref],
+                                                           [True, False])
 
 
 @TRANSFORMS.register_module()
@@ -63,8 +63,10 @@ class FixedOffsetRefFrameSample(BaseFrameSample):
     builds, for the two frames in time order, plus ``key_frame_flags``.
     """
 
-    def __init__(self, offset: int = 1,
-                 collect_video_keys: Sequence[str] = ('video_id', 'video_length')):
+    def __init__(self,
+                 offset: int = 1,
+                 collect_video_keys: Sequence[str] = ('video_id',
+                                                      'video_length')):
         if not isinstance(offset, int):
             raise TypeError(f'offset must be an int, got {offset!r}')
         self.offset = offset
@@ -99,7 +101,8 @@ def check_annotation_file(ann_file: str) -> None:
         raise ValueError(f'annotation file {ann_file} lists no images')
 
 
-def clip_box(bbox: List[float], width: int, height: int) -> Optional[List[float]]:
+def clip_box(bbox: List[float], width: int,
+             height: int) -> Optional[List[float]]:
     """Clip an ``[x, y, w, h]`` box to the image; None if nothing is left."""
     x1, y1 = max(bbox[0], 0), max(bbox[1], 0)
     x2, y2 = min(bbox[0] + bbox[2], width), min(bbox[1] + bbox[3], height)
@@ -128,7 +131,8 @@ class ImagenetVIDDataset(BaseVideoDataset):
     METAINFO = dict(classes=VID_CLASSES)
 
     def __init__(self, *args, test_ref_offset: Optional[int] = None, **kwargs):
-        if test_ref_offset is not None and not isinstance(test_ref_offset, int):
+        if test_ref_offset is not None and not isinstance(
+                test_ref_offset, int):
             raise TypeError('test_ref_offset must be an int or None, got '
                             f'{test_ref_offset!r}')
         self.test_ref_offset = test_ref_offset
@@ -157,7 +161,8 @@ class ImagenetVIDDataset(BaseVideoDataset):
                 self._box_fixes['clipped'] += 1
                 ann = dict(ann, bbox=box, area=box[2] * box[3])
             kept.append(ann)
-        return super().parse_data_info(dict(raw_img_info=img, raw_ann_info=kept))
+        return super().parse_data_info(
+            dict(raw_img_info=img, raw_ann_info=kept))
 
     def filter_data(self) -> List[dict]:
         """mmdet's filtering, then drop videos left without frames."""
@@ -173,8 +178,10 @@ class ImagenetVIDDataset(BaseVideoDataset):
                                       self.test_ref_offset)
         frames = defaultdict(list)
         for index in order:
-            frame = dict(video['images'][index], video_id=video['video_id'],
-                         ori_video_length=video['video_length'])
+            frame = dict(
+                video['images'][index],
+                video_id=video['video_id'],
+                ori_video_length=video['video_length'])
             for key, value in frame.items():
                 frames[key].append(value)
         frames['video_length'] = [2, 2]

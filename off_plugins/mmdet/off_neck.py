@@ -3,9 +3,8 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
-
 from mmdet.registry import MODELS
+from mmengine.model import BaseModule
 from off_plugins.core import (OFFPyramid, SqueezeExcite, init_residual_weights,
                               residual_stage)
 
@@ -67,17 +66,25 @@ class OFFBranch(BaseModule):
                                  f'the first {len(in_channels) - 1} '
                                  'backbone outputs (the last one is reduced)')
         scales = [in_channels[i] for i in self.off_levels] + [out_channels]
-        stage_channels = list(stage_channels or [out_channels // 4] * len(scales))
+        stage_channels = list(stage_channels
+                              or [out_channels // 4] * len(scales))
         attn = SqueezeExcite if with_se else None
-        self.pyramid = OFFPyramid(scales, num_segments=2,
-                                  stage_channels=stage_channels,
-                                  blocks_per_stage=blocks_per_stage,
-                                  reduced_channels=reduced_channels,
-                                  block=block, attn_layer=attn)
+        self.pyramid = OFFPyramid(
+            scales,
+            num_segments=2,
+            stage_channels=stage_channels,
+            blocks_per_stage=blocks_per_stage,
+            reduced_channels=reduced_channels,
+            block=block,
+            attn_layer=attn)
         self.fuse = nn.Sequential(
-            residual_stage(out_channels + stage_channels[-1], stage_channels[-1],
-                           fuse_blocks, block=block, attn_layer=attn),
-            nn.Conv2d(stage_channels[-1], out_channels, 1))
+            residual_stage(
+                out_channels + stage_channels[-1],
+                stage_channels[-1],
+                fuse_blocks,
+                block=block,
+                attn_layer=attn), nn.Conv2d(stage_channels[-1], out_channels,
+                                            1))
 
     def init_weights(self) -> None:
         """mmengine's ``init_cfg`` (if any), then residual blocks start as
@@ -91,7 +98,8 @@ class OFFBranch(BaseModule):
     def forward(self, maps: Sequence[torch.Tensor],
                 key: torch.Tensor) -> torch.Tensor:
         motion = self.pyramid(list(maps))[-1]  # (N, C_stage, H, W)
-        return key + self.fuse(torch.cat([key, motion], dim=1))  # (N, C_out, H, W)
+        return key + self.fuse(torch.cat([key, motion],
+                                         dim=1))  # (N, C_out, H, W)
 
 
 @MODELS.register_module()
@@ -120,8 +128,12 @@ class OFFReduceNeck(BaseModule):
         for the key frames (T must be 1 without OFF, 2 with it).
     """
 
-    def __init__(self, *, in_channels: Sequence[int], out_channels: int = 1024,
-                 off: Optional[dict] = None, init_cfg: Optional[dict] = None):
+    def __init__(self,
+                 *,
+                 in_channels: Sequence[int],
+                 out_channels: int = 1024,
+                 off: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = list(in_channels)
         if not self.in_channels or out_channels < 1:
@@ -135,9 +147,11 @@ class OFFReduceNeck(BaseModule):
         self.num_frames = 1 if off is None else 2
         self.off = None if off is None else MODELS.build(
             dict(off, in_channels=self.in_channels, out_channels=out_channels))
-        self.off_levels: Tuple[int, ...] = () if off is None else self.off.off_levels
+        self.off_levels: Tuple[int, ...] = (
+        ) if off is None else self.off.off_levels
 
-    def frame_maps(self, feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+    def frame_maps(self,
+                   feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """The per-frame maps the neck combines: each ``off_levels`` backbone
         map, then the reduced map (last). They depend on one frame only, so a
         video detector can keep a frame's maps for its next frame.
@@ -148,7 +162,8 @@ class OFFReduceNeck(BaseModule):
         if len(feats) != len(self.in_channels):
             raise ValueError(f'expected {len(self.in_channels)} backbone '
                              f'outputs, got {len(feats)}')
-        return tuple(feats[i] for i in self.off_levels) + (self.reduce(feats[-1]), )
+        return tuple(feats[i]
+                     for i in self.off_levels) + (self.reduce(feats[-1]), )
 
     def combine(self, maps: Sequence[torch.Tensor]) -> torch.Tensor:
         """Key-frame features from :meth:`frame_maps` of (reference, key) pairs.

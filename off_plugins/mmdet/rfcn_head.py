@@ -9,7 +9,6 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
-
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.roi_heads.bbox_heads import BBoxHead
 from mmdet.registry import MODELS
@@ -51,26 +50,38 @@ class RFCNBBoxHead(BBoxHead):
         cls_score (R, num_classes + 1), bbox_pred (R, 4) or (R, 4 * classes).
     """
 
-    def __init__(self, *, in_channels: int = 512, roi_feat_size: int = 7,
-                 featmap_stride: int = 16, pool_mode: str = 'pool', **kwargs):
+    def __init__(self,
+                 *,
+                 in_channels: int = 512,
+                 roi_feat_size: int = 7,
+                 featmap_stride: int = 16,
+                 pool_mode: str = 'pool',
+                 **kwargs):
         for key in ('with_avg_pool', 'cls_predictor_cfg', 'reg_predictor_cfg'):
             if key in kwargs:
                 raise ValueError(f'RFCNBBoxHead sets {key} itself')
         if not isinstance(roi_feat_size, int):
-            raise ValueError(f'roi_feat_size must be an int, got {roi_feat_size!r}')
+            raise ValueError(
+                f'roi_feat_size must be an int, got {roi_feat_size!r}')
         predictor = dict(type='PSScoreMaps', cells=roi_feat_size**2)
         # with_avg_pool keeps BBoxHead from multiplying in_channels by the cell
         # count: the predictors here are convolutions over whole maps.
-        super().__init__(with_avg_pool=True, roi_feat_size=roi_feat_size,
-                         in_channels=in_channels, cls_predictor_cfg=predictor,
-                         reg_predictor_cfg=predictor, **kwargs)
+        super().__init__(
+            with_avg_pool=True,
+            roi_feat_size=roi_feat_size,
+            in_channels=in_channels,
+            cls_predictor_cfg=predictor,
+            reg_predictor_cfg=predictor,
+            **kwargs)
         del self.avg_pool
         self.psroi = PSRoIPool(roi_feat_size, 1.0 / featmap_stride, pool_mode)
 
-    def forward(self, x: torch.Tensor,
-                rois: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(
+            self, x: torch.Tensor,
+            rois: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         cls_score = vote(self.psroi(self.fc_cls(x), rois))  # (R, C + 1)
-        bbox_pred = vote(self.psroi(self.fc_reg(x), rois)) if self.with_reg else None
+        bbox_pred = vote(self.psroi(self.fc_reg(x),
+                                    rois)) if self.with_reg else None
         return cls_score, bbox_pred
 
 
@@ -84,13 +95,16 @@ class RFCNRoIHead(StandardRoIHead):
 
     def init_bbox_head(self, bbox_roi_extractor, bbox_head) -> None:
         if bbox_roi_extractor is not None:
-            raise ValueError('RFCNRoIHead pools position-sensitively inside its '
-                             'bbox_head; set bbox_roi_extractor=None')
+            raise ValueError(
+                'RFCNRoIHead pools position-sensitively inside its '
+                'bbox_head; set bbox_roi_extractor=None')
         self.bbox_roi_extractor = None
         self.bbox_head = MODELS.build(bbox_head)
 
-    def _bbox_forward(self, x: Tuple[torch.Tensor], rois: torch.Tensor) -> dict:
+    def _bbox_forward(self, x: Tuple[torch.Tensor],
+                      rois: torch.Tensor) -> dict:
         if len(x) != 1:
-            raise ValueError(f'RFCNRoIHead expects one feature level, got {len(x)}')
+            raise ValueError(
+                f'RFCNRoIHead expects one feature level, got {len(x)}')
         cls_score, bbox_pred = self.bbox_head(x[0], rois)
         return dict(cls_score=cls_score, bbox_pred=bbox_pred, bbox_feats=None)

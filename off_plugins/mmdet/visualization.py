@@ -3,12 +3,11 @@ import os.path as osp
 from typing import Sequence
 
 import mmcv
-from mmengine.fileio import get
-from mmengine.utils import mkdir_or_exist
-
 from mmdet.engine.hooks import DetVisualizationHook
 from mmdet.registry import HOOKS
 from mmdet.structures import DetDataSample, TrackDataSample
+from mmengine.fileio import get
+from mmengine.utils import mkdir_or_exist
 
 
 def key_frame(sample) -> DetDataSample:
@@ -46,8 +45,9 @@ class VideoDetVisualizationHook(DetVisualizationHook):
         for data_sample in map(key_frame, outputs):
             self._test_index += 1
             img_path = data_sample.img_path
-            img = mmcv.imfrombytes(get(img_path, backend_args=self.backend_args),
-                                   channel_order='rgb')
+            img = mmcv.imfrombytes(
+                get(img_path, backend_args=self.backend_args),
+                channel_order='rgb')
             out_file = None
             if self.test_out_dir is not None:
                 video = osp.basename(osp.dirname(img_path))

@@ -6,6 +6,7 @@ Importing it also registers the checkpoint and resume hooks of
 :mod:`off_plugins.hooks`.
 """
 from off_plugins import hooks  # noqa: F401
+
 from .metric import RestorationMetric
 from .models import ArtifactRemover, DnCNN, DnCNNOFF
 from .quality import psnr, ssim, to_uint8_image

@@ -22,11 +22,15 @@ class RestorationMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            pred, lq, gt = (to_uint8_image(sample[k]) for k in ('pred', 'lq', 'gt'))
+            pred, lq, gt = (
+                to_uint8_image(sample[k]) for k in ('pred', 'lq', 'gt'))
             self.results.append(
-                dict(clip=sample['clip'], PSNR=psnr(pred, gt),
-                     SSIM=ssim(pred, gt), input_PSNR=psnr(lq, gt),
-                     input_SSIM=ssim(lq, gt)))
+                dict(
+                    clip=sample['clip'],
+                    PSNR=psnr(pred, gt),
+                    SSIM=ssim(pred, gt),
+                    input_PSNR=psnr(lq, gt),
+                    input_SSIM=ssim(lq, gt)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         keys = ('PSNR', 'SSIM', 'input_PSNR', 'input_SSIM')

@@ -29,13 +29,18 @@ class ArtifactRemover(BaseModel):
     (3, H, W) in [0, 1], ``lq`` being the compressed centre frame.
     """
 
-    def __init__(self, net: nn.Module, data_preprocessor: Optional[dict] = None,
+    def __init__(self,
+                 net: nn.Module,
+                 data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.net = net
         self.num_frames = net.num_frames
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[dict] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[dict] = None,
                 mode: str = 'tensor') -> Union[torch.Tensor, Dict, List[dict]]:
         if inputs.dim() != 5 or inputs.shape[1] != self.num_frames:
             raise ValueError(f'{type(self).__name__} expects inputs of shape '
@@ -62,8 +67,10 @@ class ArtifactRemover(BaseModel):
 class DnCNN(ArtifactRemover):
     """Single-frame DnCNN baseline; ``net_kwargs`` go to :class:`DnCNNNet`."""
 
-    def __init__(self, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None, **net_kwargs):
+    def __init__(self,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 **net_kwargs):
         super().__init__(DnCNNNet(**net_kwargs), data_preprocessor, init_cfg)
 
 
@@ -71,6 +78,9 @@ class DnCNN(ArtifactRemover):
 class DnCNNOFF(ArtifactRemover):
     """DnCNN_OFF(T); ``net_kwargs`` go to :class:`DnCNNOFFNet`."""
 
-    def __init__(self, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None, **net_kwargs):
-        super().__init__(DnCNNOFFNet(**net_kwargs), data_preprocessor, init_cfg)
+    def __init__(self,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 **net_kwargs):
+        super().__init__(
+            DnCNNOFFNet(**net_kwargs), data_preprocessor, init_cfg)

@@ -33,8 +33,9 @@ def psnr(img: np.ndarray, ref: np.ndarray) -> float:
     _check_pair(img, ref)
     if np.array_equal(img, ref):
         return float('inf')
-    return float(peak_signal_noise_ratio(
-        ref.astype(np.float64), img.astype(np.float64), data_range=PEAK))
+    return float(
+        peak_signal_noise_ratio(
+            ref.astype(np.float64), img.astype(np.float64), data_range=PEAK))
 
 
 def ssim(img: np.ndarray, ref: np.ndarray) -> float:
@@ -47,7 +48,12 @@ def ssim(img: np.ndarray, ref: np.ndarray) -> float:
     if min(img.shape[:2]) <= 2 * SSIM_PAD:
         raise ValueError(f'images must be larger than {2 * SSIM_PAD} px per '
                          f'side for SSIM, got {img.shape[:2]}')
-    return float(structural_similarity(
-        img.astype(np.float64), ref.astype(np.float64), gaussian_weights=True,
-        sigma=SSIM_SIGMA, use_sample_covariance=False, data_range=PEAK,
-        channel_axis=-1))
+    return float(
+        structural_similarity(
+            img.astype(np.float64),
+            ref.astype(np.float64),
+            gaussian_weights=True,
+            sigma=SSIM_SIGMA,
+            use_sample_covariance=False,
+            data_range=PEAK,
+            channel_axis=-1))

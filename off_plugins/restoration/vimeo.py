@@ -39,8 +39,9 @@ def frame_window(centre_frame: int, num_frames: int,
     first = centre_frame - centre_index(num_frames)
     window = list(range(first, first + num_frames))
     if num_frames < 1 or window[0] < 1 or window[-1] > clip_length:
-        raise ValueError(f'num_frames={num_frames} around frame {centre_frame} '
-                         f'does not fit a clip of {clip_length} frames')
+        raise ValueError(
+            f'num_frames={num_frames} around frame {centre_frame} '
+            f'does not fit a clip of {clip_length} frames')
     return window
 
 
@@ -59,7 +60,8 @@ def read_rgb(path: str, clip: str) -> np.ndarray:
 
 def to_tensor(img: np.ndarray) -> torch.Tensor:
     """(..., H, W, 3) uint8 -> (..., 3, H, W) float32 in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(img)).movedim(-1, -3).float() / 255
+    return torch.from_numpy(np.ascontiguousarray(img)).movedim(
+        -1, -3).float() / 255
 
 
 @DATASETS.register_module()
@@ -95,8 +97,8 @@ class Vimeo90KSeptupletDataset(BaseDataset):
                  crop_size: Optional[int] = None,
                  cache_clips: bool = False,
                  **kwargs):
-        prefix = data_prefix or dict(gt='sequences',
-                                     lq='sequences_jpeg2000_q20')
+        prefix = data_prefix or dict(
+            gt='sequences', lq='sequences_jpeg2000_q20')
         if set(prefix) != {'gt', 'lq'}:
             raise ValueError('data_prefix must have the keys gt and lq, got '
                              f'{sorted(prefix)}')
@@ -105,15 +107,19 @@ class Vimeo90KSeptupletDataset(BaseDataset):
                              'itself; pipeline must be empty, got '
                              f"{kwargs['pipeline']}")
         if crop_size is not None and crop_size < 1:
-            raise ValueError(f'crop_size must be >= 1 or None, got {crop_size}')
+            raise ValueError(
+                f'crop_size must be >= 1 or None, got {crop_size}')
         self.num_frames = num_frames
         self.window = frame_window(centre_frame, num_frames, clip_length)
         self.centre_frame = centre_frame
         self.crop_size = crop_size
         self.cache_clips = cache_clips
         self._cache = {}
-        super().__init__(ann_file=ann_file, data_root=data_root,
-                         data_prefix=prefix, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=prefix,
+            **kwargs)
 
     def load_data_list(self) -> List[dict]:
         with open(self.ann_file) as f:
@@ -121,10 +127,11 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         if not clips:
             raise ValueError(f'{self.ann_file} lists no clips')
         return [
-            dict(clip=clip,
-                 lq_dir=osp.join(self.data_prefix['lq'], clip),
-                 gt_path=osp.join(self.data_prefix['gt'], clip,
-                                  f'im{self.centre_frame}.png'))
+            dict(
+                clip=clip,
+                lq_dir=osp.join(self.data_prefix['lq'], clip),
+                gt_path=osp.join(self.data_prefix['gt'], clip,
+                                 f'im{self.centre_frame}.png'))
             for clip in clips
         ]
 
@@ -137,8 +144,9 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         if len(present) < self.num_frames:
             raise ClipError(f'clip {clip} has {len(present)} frames in '
                             f'{lq_dir}, the model needs {self.num_frames}')
-        lq = [read_rgb(osp.join(lq_dir, f'im{i}.png'), clip)
-              for i in self.window]
+        lq = [
+            read_rgb(osp.join(lq_dir, f'im{i}.png'), clip) for i in self.window
+        ]
         gt = read_rgb(info['gt_path'], clip)
         sizes = {img.shape[:2] for img in lq + [gt]}
         if len(sizes) > 1:
@@ -165,6 +173,6 @@ class Vimeo90KSeptupletDataset(BaseDataset):
         lq, gt = clip['lq'], clip['gt']
         if self.crop_size is not None and not self.test_mode:
             lq, gt = self.random_crop(lq, gt, info['clip'])
-        return dict(inputs=to_tensor(lq),  # (T, 3, H, W)
-                    data_samples=dict(gt=to_tensor(gt), clip=info['clip']))
-
+        return dict(
+            inputs=to_tensor(lq),  # (T, 3, H, W)
+            data_samples=dict(gt=to_tensor(gt), clip=info['clip']))

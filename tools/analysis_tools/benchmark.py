@@ -13,7 +13,6 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-
 from off_plugins.core import OFFLayer
 
 Forward = Callable[[], object]
@@ -25,9 +24,12 @@ def summarize(values: Sequence[float]) -> Dict[str, float]:
         raise ValueError('summarize needs at least one value')
     median = statistics.median(values)
     low, high = min(values), max(values)
-    return dict(median=median, min=low, max=high,
-                spread=(high - low) / (2 * median) if median else 0.0,
-                n=len(values))
+    return dict(
+        median=median,
+        min=low,
+        max=high,
+        spread=(high - low) / (2 * median) if median else 0.0,
+        n=len(values))
 
 
 def synchronizer(device: torch.device) -> Callable[[], None]:
@@ -37,10 +39,11 @@ def synchronizer(device: torch.device) -> Callable[[], None]:
     return lambda: None
 
 
-def interleaved_times(forwards: Mapping[str, Forward], warmup: int,
-                      repeats: int,
-                      sync: Callable[[], None] = lambda: None
-                      ) -> Dict[str, List[float]]:
+def interleaved_times(
+        forwards: Mapping[str, Forward],
+        warmup: int,
+        repeats: int,
+        sync: Callable[[], None] = lambda: None) -> Dict[str, List[float]]:
     """Seconds per call of each forward, calls interleaved across models.
 
     Args:
@@ -83,7 +86,8 @@ def count_parameters(model: nn.Module) -> int:
 class _Call(nn.Module):
     """Exposes ``forward`` to counters that call ``module(*inputs)``."""
 
-    def __init__(self, model: nn.Module, forward: Callable[[torch.Tensor], object]):
+    def __init__(self, model: nn.Module, forward: Callable[[torch.Tensor],
+                                                           object]):
         super().__init__()
         self.model = model
         self._forward = forward
@@ -92,9 +96,11 @@ class _Call(nn.Module):
         return self._forward(x)
 
 
-def count_flops(model: nn.Module, forward: Callable[[torch.Tensor], object],
-                inputs: torch.Tensor, submodules: Sequence[str] = ()
-                ) -> Dict[str, object]:
+def count_flops(
+    model: nn.Module,
+    forward: Callable[[torch.Tensor], object],
+    inputs: torch.Tensor,
+    submodules: Sequence[str] = ()) -> Dict[str, object]:
     """FLOPs of ``forward(inputs)`` with mmengine's counter.
 
     mmengine counts one fused multiply-add as one FLOP (as MMAction2's
@@ -119,8 +125,10 @@ def count_flops(model: nn.Module, forward: Callable[[torch.Tensor], object],
     analyzer.uncalled_modules_warnings(False)
     by_module = analyzer.by_module()
     parts = {name: int(by_module['model.' + name]) for name in submodules}
-    return dict(total=int(analyzer.total()), parts=parts,
-                uncounted=dict(analyzer.unsupported_ops()))
+    return dict(
+        total=int(analyzer.total()),
+        parts=parts,
+        uncounted=dict(analyzer.unsupported_ops()))
 
 
 class ModuleTimer:
@@ -135,7 +143,9 @@ class ModuleTimer:
         sync: waits for the device before reading the clock.
     """
 
-    def __init__(self, model: nn.Module, types: Tuple[type, ...] = (OFFLayer, ),
+    def __init__(self,
+                 model: nn.Module,
+                 types: Tuple[type, ...] = (OFFLayer, ),
                  sync: Callable[[], None] = lambda: None):
         self.modules = [m for m in model.modules() if isinstance(m, types)]
         if not self.modules:
@@ -164,7 +174,9 @@ class ModuleTimer:
             handle.remove()
 
 
-def module_time_share(model: nn.Module, forward: Forward, repeats: int,
+def module_time_share(model: nn.Module,
+                      forward: Forward,
+                      repeats: int,
                       types: Tuple[type, ...] = (OFFLayer, ),
                       sync: Callable[[], None] = lambda: None) -> List[float]:
     """Per-call fraction of ``forward``'s time spent in modules of ``types``."""
@@ -218,7 +230,9 @@ def cuda_forward_peak_bytes(forward: Forward, device: torch.device) -> int:
     return torch.cuda.max_memory_allocated(device) - before
 
 
-def tvl1_pair_seconds(height: int, width: int, repeats: int,
+def tvl1_pair_seconds(height: int,
+                      width: int,
+                      repeats: int,
                       seed: int = 0) -> Optional[List[float]]:
     """Seconds of OpenCV's TV-L1 on one frame pair of the given size.
 

@@ -27,12 +27,11 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
-from scipy.special import softmax
-
 from mmaction.evaluation.functional import (get_weighted_score,
                                             mean_class_accuracy,
                                             top_k_accuracy)
 from off_plugins.safe_pickle import load_prediction_dump
+from scipy.special import softmax
 
 # Metainfo keys that name the video a sample came from, in order of preference.
 ID_KEYS = ('filename', 'frame_dir')
@@ -110,8 +109,8 @@ def load_dump(path: str) -> StreamDump:
     for index, sample in enumerate(samples):
         if not isinstance(sample, dict) or not {'pred_score', 'gt_label'
                                                 } <= sample.keys():
-            found = sorted(sample) if isinstance(sample, dict) else type(
-                sample).__name__
+            found = sorted(sample) if isinstance(
+                sample, dict) else type(sample).__name__
             raise ValueError(f'{path}: sample {index} should be a dict with '
                              f"'pred_score' and 'gt_label', got {found}")
         score = _to_numpy(sample['pred_score'])
@@ -133,9 +132,11 @@ def load_dump(path: str) -> StreamDump:
                              f'outside [0, {score.shape[0]})')
         scores.append(score)
         labels.append(label)
-    return StreamDump(path=path, scores=np.stack(scores),
-                      labels=np.asarray(labels, dtype=np.int64),
-                      ids=_sample_ids(samples))
+    return StreamDump(
+        path=path,
+        scores=np.stack(scores),
+        labels=np.asarray(labels, dtype=np.int64),
+        ids=_sample_ids(samples))
 
 
 def video_name(identifier: str) -> str:
@@ -150,8 +151,10 @@ def video_name(identifier: str) -> str:
 def _select(dump: StreamDump, order: Sequence[int]) -> StreamDump:
     """``dump`` with its videos taken in ``order``."""
     index = np.asarray(order, dtype=np.int64)
-    return dump._replace(scores=dump.scores[index], labels=dump.labels[index],
-                         ids=[dump.ids[i] for i in index])
+    return dump._replace(
+        scores=dump.scores[index],
+        labels=dump.labels[index],
+        ids=[dump.ids[i] for i in index])
 
 
 def _name_index(name: str, dump: StreamDump) -> Dict[str, int]:
@@ -195,8 +198,10 @@ def align(dumps: Mapping[str, StreamDump],
     """
     if not dumps:
         raise ValueError('need at least one stream to align, got none')
-    unnamed = [f'{name!r} ({dump.path})' for name, dump in dumps.items()
-               if dump.ids is None]
+    unnamed = [
+        f'{name!r} ({dump.path})' for name, dump in dumps.items()
+        if dump.ids is None
+    ]
     if unnamed and len(dumps) > 1:
         message = (f'stream(s) {", ".join(unnamed)} do not record which video '
                    'each score belongs to (no filename / frame_dir); add '
@@ -274,7 +279,8 @@ def check_aligned(dumps: Mapping[str, StreamDump]) -> None:
                              f'and {ref.labels[index]}')
 
 
-def fuse(score_list: Sequence[np.ndarray], weights: Sequence[float],
+def fuse(score_list: Sequence[np.ndarray],
+         weights: Sequence[float],
          apply_softmax: bool = False) -> np.ndarray:
     """Weighted sum of the streams' scores, ``sum_s weights[s] * scores[s]``.
 
@@ -331,9 +337,12 @@ def evaluate(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
         raise ValueError('need at least one video to evaluate, got 0')
     k = min(TOP5, scores.shape[1])
     top1, topk = top_k_accuracy(scores, labels, (1, k))
-    return dict(top1=float(top1), top5=float(topk), top5_k=k,
-                mean_class_acc=float(mean_class_accuracy(scores, labels)),
-                num_videos=int(scores.shape[0]))
+    return dict(
+        top1=float(top1),
+        top5=float(topk),
+        top5_k=k,
+        mean_class_acc=float(mean_class_accuracy(scores, labels)),
+        num_videos=int(scores.shape[0]))
 
 
 def _check_combos(combos: Sequence[Sequence[str]],
@@ -411,7 +420,10 @@ def fusion_table(streams: Mapping[str, str],
         coeffs = [float(weights[name]) for name in combo]
         fused = fuse([dumps[name].scores for name in combo], coeffs,
                      apply_softmax)
-        rows.append(dict(combo='+'.join(combo), streams=combo,
-                         weights=coeffs, **evaluate(fused, labels)))
+        rows.append(
+            dict(
+                combo='+'.join(combo),
+                streams=combo,
+                weights=coeffs,
+                **evaluate(fused, labels)))
     return rows
-

@@ -6,11 +6,10 @@
 import os.path as osp
 from typing import Optional
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from off_plugins.utils import shipped_file
 
 
@@ -21,7 +20,8 @@ def resolve_config(path: str) -> str:
         try:
             path = shipped_file(package, 'configs', relative)
         except ModuleNotFoundError:
-            raise FileNotFoundError(f'{package} is not installed ({path})') from None
+            raise FileNotFoundError(
+                f'{package} is not installed ({path})') from None
     if not osp.isfile(path):
         raise FileNotFoundError(f'config not found: {path}')
     return path
@@ -57,11 +57,14 @@ def input_channels(model: nn.Module) -> int:
     """
     backbone = getattr(model, 'backbone', None)
     convs = [] if backbone is None else [
-        m for m in backbone.modules() if isinstance(m, nn.Conv2d)]
+        m for m in backbone.modules() if isinstance(m, nn.Conv2d)
+    ]
     return convs[0].in_channels if convs else 3
 
 
-def clip_batch(shape, device: str = 'cpu', seed: int = 0,
+def clip_batch(shape,
+               device: str = 'cpu',
+               seed: int = 0,
                channels: int = 3) -> torch.Tensor:
     """Random normalised inputs ``(N, S, channels, H, W)``, ``shape = (N, S, H, W)``."""
     n, s, h, w = shape
@@ -95,19 +98,22 @@ def _peak_memory_worker(config: str, options: Optional[dict], shape, device,
     queue.put(peak)
 
 
-def recognizer_peak_memory(config: str, options: Optional[dict], shape,
+def recognizer_peak_memory(config: str,
+                           options: Optional[dict],
+                           shape,
                            device: str = 'cpu') -> Optional[int]:
     """Peak memory (bytes) the first inference forward adds, in a fresh process.
 
     A fresh process per model and the first forward keep cached allocations
-    (of another model, or of an earlier forward) from hiding the peak. CPU: resident set size (Linux); CUDA: allocated
-    tensor memory. None where it cannot be measured.
+    (of another model, or of an earlier forward) from hiding the peak. CPU:
+    resident set size (Linux); CUDA: allocated tensor memory. None where it cannot be measured.
     """
     import multiprocessing as mp
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
-    proc = ctx.Process(target=_peak_memory_worker,
-                       args=(config, options, tuple(shape), device, queue))
+    proc = ctx.Process(
+        target=_peak_memory_worker,
+        args=(config, options, tuple(shape), device, queue))
     proc.start()
     proc.join()
     if proc.exitcode != 0:

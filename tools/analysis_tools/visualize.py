@@ -11,7 +11,6 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 import torch.nn as nn
-
 from off_plugins.core import OFFLayer
 
 
@@ -38,12 +37,15 @@ def load_frames(video: str, cfg) -> Dict[str, object]:
     from mmengine.registry import init_default_scope
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
-    return pipeline(dict(filename=video, label=-1, start_index=0,
-                         modality='RGB'))
+    return pipeline(
+        dict(filename=video, label=-1, start_index=0, modality='RGB'))
 
 
-def off_maps(model: nn.Module, sample: Dict[str, object], scale: int = 0,
-             pair: int = 0, channel: Optional[int] = None) -> Dict[str, object]:
+def off_maps(model: nn.Module,
+             sample: Dict[str, object],
+             scale: int = 0,
+             pair: int = 0,
+             channel: Optional[int] = None) -> Dict[str, object]:
     """Maps of one OFF scale for segments ``pair`` and ``pair + 1`` of view 0.
 
     Args:
@@ -64,7 +66,8 @@ def off_maps(model: nn.Module, sample: Dict[str, object], scale: int = 0,
         raise ValueError('the model has no OFFNeck: use an OFF config')
     units = neck.pyramid.units
     if not 0 <= scale < len(units):
-        raise ValueError(f'scale must be in [0, {len(units) - 1}], got {scale}')
+        raise ValueError(
+            f'scale must be in [0, {len(units) - 1}], got {scale}')
     t = neck.test_num_segments
     if not 0 <= pair < t - 1:
         raise ValueError(f'pair must be in [0, {t - 2}] for {t} segments, '
@@ -88,16 +91,20 @@ def off_maps(model: nn.Module, sample: Dict[str, object], scale: int = 0,
     gradients = gradient_channel = None
     if unit.spatial is not None:
         k, c_s = unit.spatial.num_kernels, unit.spatial.channels
-        grad = off[pair, c_r:c_r + k * c_s].unflatten(0, (c_s, k))  # (C_s, K, h, w)
-        gradient_channel = (channel if not unit.separate_spatial else
-                            int(grad.pow(2).sum(dim=(1, 2, 3)).argmax()))
+        grad = off[pair,
+                   c_r:c_r + k * c_s].unflatten(0, (c_s, k))  # (C_s, K, h, w)
+        gradient_channel = (
+            channel if not unit.separate_spatial else int(
+                grad.pow(2).sum(dim=(1, 2, 3)).argmax()))
         gradients = grad[gradient_channel].numpy()
     raw = sample['inputs'][pair:pair + 2].permute(0, 2, 3, 1)  # (2, H, W, 3)
-    return dict(frames=raw.clamp(0, 255).to(torch.uint8).numpy(),
-                features=reduced[pair:pair + 2, channel].numpy(),
-                difference=difference[channel].numpy(),
-                gradients=gradients, channel=channel,
-                gradient_channel=gradient_channel)
+    return dict(
+        frames=raw.clamp(0, 255).to(torch.uint8).numpy(),
+        features=reduced[pair:pair + 2, channel].numpy(),
+        difference=difference[channel].numpy(),
+        gradients=gradients,
+        channel=channel,
+        gradient_channel=gradient_channel)
 
 
 def draw_figure(maps: Dict[str, object], out: str, title: str = '') -> None:

@@ -40,7 +40,6 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
-
 from off_plugins.utils import atomic_write_text, shipped_file
 
 FLOW_TMPL = '{}_{:05d}.jpg'
@@ -195,9 +194,11 @@ def write_gray_jpeg(path: str, img: np.ndarray) -> None:
 
 def flow_names(num_flows: int) -> List[str]:
     """File names of ``num_flows`` flow frames, x and y, start index 1."""
-    return [FLOW_TMPL.format(axis, i)
-            for i in range(START_INDEX, START_INDEX + num_flows)
-            for axis in ('x', 'y')]
+    return [
+        FLOW_TMPL.format(axis, i)
+        for i in range(START_INDEX, START_INDEX + num_flows)
+        for axis in ('x', 'y')
+    ]
 
 
 def remove_stale_tmp(dest: str) -> int:
@@ -269,8 +270,9 @@ def extract_video_flow(video_path: str,
     meta = finished_meta(dest, bound, method)
     if meta is not None:
         return dict(meta, skipped=True)
-    return dict(_compute_video_flow(video_path, dest, bound, method, run),
-                skipped=False)
+    return dict(
+        _compute_video_flow(video_path, dest, bound, method, run),
+        skipped=False)
 
 
 def _compute_video_flow(video_path: str, dest: str, bound: float, method: str,
@@ -291,14 +293,21 @@ def _compute_video_flow(video_path: str, dest: str, bound: float, method: str,
         prev = next(frames)
         for i, frame in enumerate(frames, START_INDEX):
             flow = op(prev, frame)  # (H, W, 2) float32
-            write_gray_jpeg(osp.join(tmp, FLOW_TMPL.format('x', i)),
-                            flow_to_img(flow[..., 0], bound))
-            write_gray_jpeg(osp.join(tmp, FLOW_TMPL.format('y', i)),
-                            flow_to_img(flow[..., 1], bound))
+            write_gray_jpeg(
+                osp.join(tmp, FLOW_TMPL.format('x', i)),
+                flow_to_img(flow[..., 0], bound))
+            write_gray_jpeg(
+                osp.join(tmp, FLOW_TMPL.format('y', i)),
+                flow_to_img(flow[..., 1], bound))
             prev = frame
-        meta = dict(video=video_path, frames=num_frames,
-                    flow_frames=num_frames - 1, bound=bound, method=method,
-                    seconds=round(time.perf_counter() - start, 4), run=run)
+        meta = dict(
+            video=video_path,
+            frames=num_frames,
+            flow_frames=num_frames - 1,
+            bound=bound,
+            method=method,
+            seconds=round(time.perf_counter() - start, 4),
+            run=run)
         with open(osp.join(tmp, META_NAME), 'w') as f:
             json.dump(meta, f, indent=1)
         os.rename(tmp, dest)
@@ -351,7 +360,8 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
-def _extract_job(job: Tuple[str, str, str, float, str, str]) -> Tuple[str, dict]:
+def _extract_job(
+        job: Tuple[str, str, str, float, str, str]) -> Tuple[str, dict]:
     """Pool task: ``(rel, video_path, dest, bound, method, run)`` -> ``(rel, meta)``.
 
     ``extract_flow_list`` has checked the arguments, cleared stale temporary
@@ -361,8 +371,8 @@ def _extract_job(job: Tuple[str, str, str, float, str, str]) -> Tuple[str, dict]
     return rel, _compute_video_flow(video_path, dest, bound, method, run)
 
 
-def _progress(done: int, total: int, skipped: int, computed: int,
-              todo: int, elapsed: float) -> str:
+def _progress(done: int, total: int, skipped: int, computed: int, todo: int,
+              elapsed: float) -> str:
     """One progress line: videos done/total, skipped, videos/s and ETA."""
     rate = computed / elapsed if elapsed > 0 else 0.
     if computed == todo:
@@ -415,7 +425,8 @@ def extract_flow_list(list_file: str,
         computed``, so it includes the speed-up of ``workers``; None when
         nothing was computed).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if isinstance(workers,
+                  bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f'workers must be an int >= 1, got {workers!r}')
     check_bound(bound)
     check_method(method)
@@ -430,8 +441,9 @@ def extract_flow_list(list_file: str,
             continue
         name = flow_dir_name(rel)
         if name in owners:
-            raise ValueError(f'{list_file}: {owners[name]} and {rel} would both '
-                             f'write {osp.join(out_root, name)}')
+            raise ValueError(
+                f'{list_file}: {owners[name]} and {rel} would both '
+                f'write {osp.join(out_root, name)}')
         owners[name] = rel
         videos[rel] = name
     for rel in videos:
@@ -448,8 +460,9 @@ def extract_flow_list(list_file: str,
                 with open(timing_path) as f:
                     timing = json.load(f)
             except ValueError as err:
-                raise ValueError(f'{timing_path}: not valid JSON ({err}); delete '
-                                 'it to start a new manifest') from err
+                raise ValueError(
+                    f'{timing_path}: not valid JSON ({err}); delete '
+                    'it to start a new manifest') from err
 
         metas: Dict[str, dict] = {}
         jobs = []
@@ -460,23 +473,25 @@ def extract_flow_list(list_file: str,
             if meta is not None:
                 metas[rel] = meta
             else:
-                jobs.append((rel, osp.join(video_root, rel), dest, bound, method,
-                             run))
+                jobs.append((rel, osp.join(video_root,
+                                           rel), dest, bound, method, run))
         total, skipped = len(videos), len(metas)
 
         def report(computed: int, force: bool = False) -> None:
             nonlocal last
             now = time.perf_counter()
             if progress and (force or now - last >= PROGRESS_INTERVAL_S):
-                print(_progress(skipped + computed, total, skipped, computed,
-                                len(jobs), now - start), flush=True)
+                print(
+                    _progress(skipped + computed, total, skipped, computed,
+                              len(jobs), now - start),
+                    flush=True)
                 last = now
 
         last = start
         report(0, force=True)
         if workers > 1 and len(jobs) > 1:
-            with multiprocessing.Pool(min(workers, len(jobs)),
-                                      initializer=_init_worker) as pool:
+            with multiprocessing.Pool(
+                    min(workers, len(jobs)), initializer=_init_worker) as pool:
                 for computed, (rel, meta) in enumerate(
                         pool.imap_unordered(_extract_job, jobs), 1):
                     metas[rel] = meta
@@ -488,21 +503,28 @@ def extract_flow_list(list_file: str,
                 report(computed, force=computed == len(jobs))
 
         for rel, meta in metas.items():
-            timing[rel] = {k: meta.get(k) for k in ('frames', 'flow_frames',
-                                                    'seconds', 'run')}
+            timing[rel] = {
+                k: meta.get(k)
+                for k in ('frames', 'flow_frames', 'seconds', 'run')
+            }
         os.makedirs(out_root, exist_ok=True)
         atomic_write_text(timing_path, json.dumps(timing, indent=1) + '\n')
         if out_list is not None:
-            lines = [f'{videos[rel]} {metas[rel]["flow_frames"]} {label}\n'
-                     for rel, label in entries]
+            lines = [
+                f'{videos[rel]} {metas[rel]["flow_frames"]} {label}\n'
+                for rel, label in entries
+            ]
             atomic_write_text(out_list, ''.join(lines))
 
         seconds = time.perf_counter() - start
         computed = len(jobs)
-        summary = dict(videos=total, computed=computed, skipped=skipped,
-                       seconds=round(seconds, 3),
-                       seconds_per_video=round(seconds / computed, 4)
-                       if computed else None)
+        summary = dict(
+            videos=total,
+            computed=computed,
+            skipped=skipped,
+            seconds=round(seconds, 3),
+            seconds_per_video=round(seconds /
+                                    computed, 4) if computed else None)
         if progress:
             print(f'[flow] done: {summary}', flush=True)
         return summary

@@ -25,7 +25,6 @@ from typing import Callable, Dict, Optional, Tuple
 
 import cv2
 import numpy as np
-
 from off_plugins.utils import atomic_write_text
 
 # name: (dx, dy, degrees) per frame; x to the right, y downwards, degrees
@@ -44,9 +43,14 @@ FORMAT_VERSION = 2
 # Every motion a variant may use: (dx, dy, degrees) per frame at speed 1.
 ALL_MOTIONS = dict(
     MOTION_CLASSES,
-    right=(2, 0, 0), left=(-2, 0, 0), up_slow=(0, -1, 0), down_slow=(0, 1, 0),
-    up_right=(1.5, -1.5, 0), down_left=(-1.5, 1.5, 0),
-    rotate_cw_slow=(0, 0, -4), rotate_ccw_slow=(0, 0, 4))
+    right=(2, 0, 0),
+    left=(-2, 0, 0),
+    up_slow=(0, -1, 0),
+    down_slow=(0, 1, 0),
+    up_right=(1.5, -1.5, 0),
+    down_left=(-1.5, 1.5, 0),
+    rotate_cw_slow=(0, 0, -4),
+    rotate_ccw_slow=(0, 0, 4))
 # scikit-image sample images shipped inside its wheel (no download).
 TUNING_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket',
                  'immunohistochemistry')
@@ -84,17 +88,23 @@ class MotionSpec:
     def __post_init__(self):
         unknown = [c for c in self.classes if c not in ALL_MOTIONS]
         if unknown or len(self.classes) < 2:
-            raise ValueError(f'classes must name >= 2 of {sorted(ALL_MOTIONS)}, '
-                             f'got {self.classes}')
+            raise ValueError(
+                f'classes must name >= 2 of {sorted(ALL_MOTIONS)}, '
+                f'got {self.classes}')
         if self.shape not in ('bar', 'disc', 'square'):
-            raise ValueError(f"shape must be 'bar', 'disc' or 'square', got {self.shape!r}")
+            raise ValueError(
+                f"shape must be 'bar', 'disc' or 'square', got {self.shape!r}")
         if self.border not in ('wrap', 'bounce'):
-            raise ValueError(f"border must be 'wrap' or 'bounce', got {self.border!r}")
+            raise ValueError(
+                f"border must be 'wrap' or 'bounce', got {self.border!r}")
         lo, hi = self.object_size
         if not 0 < lo <= hi < 1:
-            raise ValueError(f'object_size must satisfy 0 < lo <= hi < 1, got {self.object_size}')
+            raise ValueError(
+                f'object_size must satisfy 0 < lo <= hi < 1, got {self.object_size}'
+            )
         if not 0 < self.speed[0] <= self.speed[1]:
-            raise ValueError(f'speed must be a positive range, got {self.speed}')
+            raise ValueError(
+                f'speed must be a positive range, got {self.speed}')
         if self.noise < 0 or self.num_frames < 8:
             raise ValueError('noise must be >= 0 and num_frames >= 8')
         if self.size < 16 or self.size % 16:
@@ -105,24 +115,44 @@ class MotionSpec:
 
 VARIANTS: Dict[str, MotionSpec] = {
     # the set the main job's recipe was chosen on (render_video)
-    'bars': MotionSpec(),
+    'bars':
+    MotionSpec(),
     # real photographs, 6 classes, square patches, varied speed, noise, 80 px
-    'photo-objects': MotionSpec(
+    'photo-objects':
+    MotionSpec(
         classes=('right', 'left', 'up', 'down', 'rotate_cw', 'rotate_ccw'),
-        photos=TUNING_PHOTOS, shape='square', object_size=(0.25, 0.4),
-        speed=(0.6, 1.4), noise=6.0, num_frames=40, size=80),
+        photos=TUNING_PHOTOS,
+        shape='square',
+        object_size=(0.25, 0.4),
+        speed=(0.6, 1.4),
+        noise=6.0,
+        num_frames=40,
+        size=80),
     # small discs bouncing in a 96 px frame, diagonal classes, more noise
-    'bounce-small': MotionSpec(
+    'bounce-small':
+    MotionSpec(
         classes=('right_slow', 'right_fast', 'left_slow', 'left_fast', 'up',
                  'down', 'up_right', 'down_left'),
-        photos=TUNING_PHOTOS, shape='disc', object_size=(0.15, 0.25),
-        speed=(0.8, 1.2), noise=10.0, num_frames=32, size=96, border='bounce'),
+        photos=TUNING_PHOTOS,
+        shape='disc',
+        object_size=(0.15, 0.25),
+        speed=(0.8, 1.2),
+        noise=10.0,
+        num_frames=32,
+        size=96,
+        border='bounce'),
     # held out until the recipe is fixed: other photographs, longer clips
-    'holdout': MotionSpec(
+    'holdout':
+    MotionSpec(
         classes=('right_slow', 'right_fast', 'left_slow', 'left_fast',
                  'up_slow', 'down_slow', 'rotate_cw_slow', 'rotate_ccw_slow'),
-        photos=HOLDOUT_PHOTOS, shape='bar', object_size=(0.3, 0.45),
-        speed=(0.7, 1.3), noise=4.0, num_frames=56, size=112),
+        photos=HOLDOUT_PHOTOS,
+        shape='bar',
+        object_size=(0.3, 0.45),
+        speed=(0.7, 1.3),
+        noise=4.0,
+        num_frames=56,
+        size=112),
 }
 _PHOTO_CACHE: Dict[str, np.ndarray] = {}
 
@@ -132,13 +162,15 @@ def _texture(rng: np.random.Generator, shape, scale: int, lo: float,
     """``shape + (3,)`` float32 smooth random colour texture in [lo, hi]."""
     h, w = shape
     coarse = rng.random((max(2, h // scale), max(2, w // scale), 3))
-    tex = cv2.resize(coarse.astype(np.float32), (w, h),
-                     interpolation=cv2.INTER_CUBIC)
+    tex = cv2.resize(
+        coarse.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
     tex = (tex - tex.min()) / max(1e-6, float(np.ptp(tex)))
     return lo + (hi - lo) * tex
 
 
-def render_video(label: int, rng: np.random.Generator, size: int = 64,
+def render_video(label: int,
+                 rng: np.random.Generator,
+                 size: int = 64,
                  num_frames: int = 48) -> np.ndarray:
     """Render one video of class ``label``.
 
@@ -191,9 +223,11 @@ def _photo_patch(rng: np.random.Generator, photos, side: int) -> np.ndarray:
     img = _photo(photos[int(rng.integers(len(photos)))])
     h, w = img.shape[:2]
     crop = int(rng.integers(min(h, w) // 4, min(h, w) + 1))
-    y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
-    patch = cv2.resize(img[y:y + crop, x:x + crop], (side, side),
-                       interpolation=cv2.INTER_AREA)
+    y, x = int(rng.integers(0,
+                            h - crop + 1)), int(rng.integers(0, w - crop + 1))
+    patch = cv2.resize(
+        img[y:y + crop, x:x + crop], (side, side),
+        interpolation=cv2.INTER_AREA)
     if rng.random() < 0.5:
         patch = patch[:, ::-1]
     return patch
@@ -237,7 +271,8 @@ def render_spec_video(label: int, rng: np.random.Generator,
         background = 0.6 * _photo_patch(rng, spec.photos, size)
         obj = 0.4 * 255 + 0.6 * _photo_patch(rng, spec.photos, side)
     else:
-        background = _texture(rng, (size, size), int(rng.integers(4, 12)), 0, 110)
+        background = _texture(rng, (size, size), int(rng.integers(4, 12)), 0,
+                              110)
         obj = _texture(rng, (side, side), int(rng.integers(2, 5)), 150, 255)
     mask = _shape_mask(spec.shape, side, rng)
     c = side // 2
@@ -249,14 +284,16 @@ def render_spec_video(label: int, rng: np.random.Generator,
         for v in (dx, dy):
             travel = v * (n - 1)
             lo, hi = max(0.0, -travel), min(span, span - travel)
-            starts.append(rng.uniform(lo, hi) if lo <= hi else rng.uniform(0, span))
+            starts.append(
+                rng.uniform(lo, hi) if lo <= hi else rng.uniform(0, span))
         x0, y0 = starts
     else:
         x0, y0 = rng.uniform(0, size, 2)
     frames = np.empty((n, size, size, 3), np.uint8)
     for t in range(n):
         rot = cv2.getRotationMatrix2D((c, c), theta0 + dtheta * t, 1.0)
-        alpha_obj = cv2.warpAffine(mask, rot, (side, side), flags=cv2.INTER_LINEAR)
+        alpha_obj = cv2.warpAffine(
+            mask, rot, (side, side), flags=cv2.INTER_LINEAR)
         layer = np.zeros((size, size, 3), np.float32)
         alpha = np.zeros((size, size), np.float32)
         layer[:side, :side] = obj
@@ -320,14 +357,19 @@ def make_motion_dataset(root: str,
     """
     videos_per_class = videos_per_class or {'train': 24, 'val': 8}
     if variant is not None and variant not in VARIANTS:
-        raise ValueError(f'unknown variant {variant!r}; choose from {sorted(VARIANTS)}')
+        raise ValueError(
+            f'unknown variant {variant!r}; choose from {sorted(VARIANTS)}')
     spec = None if variant in (None, 'bars') else VARIANTS[variant]
     classes = list(MOTION_CLASSES) if spec is None else list(spec.classes)
     if spec is not None:
         size, num_frames = spec.size, spec.num_frames
     manifest = dict(
-        version=FORMAT_VERSION, size=size, num_frames=num_frames, seed=seed,
-        videos_per_class=videos_per_class, classes=classes)
+        version=FORMAT_VERSION,
+        size=size,
+        num_frames=num_frames,
+        seed=seed,
+        videos_per_class=videos_per_class,
+        classes=classes)
     if spec is not None:
         manifest.update(variant=variant, spec=dataclasses.asdict(spec))
         manifest = json.loads(json.dumps(manifest))  # tuples as lists
@@ -346,13 +388,15 @@ def make_motion_dataset(root: str,
             label, index = i % len(classes), i // len(classes)
             name = f'{classes[label]}_{index:03d}.mp4'
             rng = np.random.default_rng([seed, split_id, i])
-            frames = (render_video(label, rng, size, num_frames) if spec is None
-                      else render_spec_video(label, rng, spec))
+            frames = (
+                render_video(label, rng, size, num_frames)
+                if spec is None else render_spec_video(label, rng, spec))
             write_mp4(osp.join(out_dir, name), frames)
             lines.append(f'{split}/{name} {label}\n')
             if (i + 1) % 32 == 0 or i + 1 == total:
                 log(f'[offmotion] {split}: {i + 1}/{total} videos')
-        atomic_write_text(osp.join(root, f'offmotion_{split}_list_videos.txt'),
-                          ''.join(lines))
+        atomic_write_text(
+            osp.join(root, f'offmotion_{split}_list_videos.txt'),
+            ''.join(lines))
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2))
     return manifest

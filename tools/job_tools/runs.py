@@ -26,7 +26,8 @@ def toolbox_tool(name: str) -> str:
     try:
         path = shipped_file('mmaction', 'tools', name)
     except ModuleNotFoundError:
-        raise SystemExit('mmaction2 is not installed: run bash tools/install.sh') from None
+        raise SystemExit(
+            'mmaction2 is not installed: run bash tools/install.sh') from None
     if not osp.isfile(path):
         raise SystemExit(f'{path} is missing from the mmaction2 installation')
     return path
@@ -40,8 +41,12 @@ def run(cmd, log: str, cwd: str):
     print('$ ' + ' '.join(cmd), flush=True)
     os.makedirs(osp.dirname(log), exist_ok=True)
     with open(log, 'w') as f:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True)
         for line in proc.stdout:
             f.write(line)
             if any(mark in line for mark in PROGRESS_MARKS):
@@ -63,8 +68,10 @@ def offmotion_data_settings(data_root: str,
             ``'flow'`` (``RawframeDataset`` of the flow lists).
     """
     if modality not in ('video', 'flow'):
-        raise ValueError(f"modality must be 'video' or 'flow', got {modality!r}")
-    lists, key = ('videos', 'video') if modality == 'video' else ('flow', 'img')
+        raise ValueError(
+            f"modality must be 'video' or 'flow', got {modality!r}")
+    lists, key = ('videos', 'video') if modality == 'video' else ('flow',
+                                                                  'img')
     prefix = f'{data_root}/{lists}'
     settings = {}
     for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
@@ -77,8 +84,10 @@ def offmotion_data_settings(data_root: str,
 def offmotion_data_options(data_root: str, modality: str = 'video') -> list:
     """:func:`offmotion_data_settings` as ``--cfg-options`` ``key=value``
     items (for paths without spaces; see :func:`job_config`)."""
-    return [f'{key}={value}' for key, value in
-            offmotion_data_settings(data_root, modality).items()]
+    return [
+        f'{key}={value}'
+        for key, value in offmotion_data_settings(data_root, modality).items()
+    ]
 
 
 def job_config(base: str, path: str, settings: Dict[str, object]) -> str:
@@ -133,17 +142,20 @@ def test_summary(work_dir: str, dump: str) -> dict:
     1) that mmengine logs in ``work_dir/<timestamp>/*.json``.
     """
     results = load_prediction_dump(dump)
-    correct = sum(int(r['pred_label'].item() == r['gt_label'].item())
-                  for r in results)
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
-                  key=osp.getmtime)
+    correct = sum(
+        int(r['pred_label'].item() == r['gt_label'].item()) for r in results)
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
     if not logs:
         raise SystemExit(f'no test log found under {work_dir}')
     with open(logs[-1]) as f:
         last = [json.loads(line) for line in f if line.strip()][-1]
-    return dict(top1=correct / len(results), clips=len(results),
-                clips_per_s=1.0 / last['time'], seconds_per_clip=last['time'],
-                tool_top1=last.get('acc/top1'))
+    return dict(
+        top1=correct / len(results),
+        clips=len(results),
+        clips_per_s=1.0 / last['time'],
+        seconds_per_clip=last['time'],
+        tool_top1=last.get('acc/top1'))
 
 
 # The main job's configs: stage 1 (TSN-R18) and stage 2 (+ OFF, frozen backbone).
@@ -159,8 +171,14 @@ MOTION_MODELS = {
 }
 
 
-def motion_run(repo: str, variant: str, seed: int, model: str, *,
-               data_root: str, run_root: str, log=print) -> dict:
+def motion_run(repo: str,
+               variant: str,
+               seed: int,
+               model: str,
+               *,
+               data_root: str,
+               run_root: str,
+               log=print) -> dict:
     """Train (or resume) and test one model of the motion benchmark.
 
     ``run_root/<model>/`` is the training work dir; ``result.json`` there is
@@ -189,8 +207,8 @@ def motion_run(repo: str, variant: str, seed: int, model: str, *,
     if osp.isfile(out):
         with open(out) as f:
             return json.load(f)
-    manifest = make_motion_dataset(osp.join(repo, data_root), variant=variant,
-                                   log=log)
+    manifest = make_motion_dataset(
+        osp.join(repo, data_root), variant=variant, log=log)
     num_classes = len(manifest['classes'])
     settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
     settings['randomness.seed'] = seed
@@ -199,14 +217,22 @@ def motion_run(repo: str, variant: str, seed: int, model: str, *,
     if components is None:
         base = OFFMOTION_STAGE1
     else:
-        stage1 = motion_run(repo, variant, seed, 'tsn', data_root=data_root,
-                            run_root=run_root, log=log)
+        stage1 = motion_run(
+            repo,
+            variant,
+            seed,
+            'tsn',
+            data_root=data_root,
+            run_root=run_root,
+            log=log)
         base = OFFMOTION_STAGE2
-        settings.update({'load_from': stage1['checkpoint'],
-                         'model.neck.num_classes': num_classes,
-                         'model.neck.components': components})
-    config = job_config(osp.join(repo, base), osp.join(work_dir, 'job_config.py'),
-                        settings)
+        settings.update({
+            'load_from': stage1['checkpoint'],
+            'model.neck.num_classes': num_classes,
+            'model.neck.components': components
+        })
+    config = job_config(
+        osp.join(repo, base), osp.join(work_dir, 'job_config.py'), settings)
     py = sys.executable
     done = osp.join(work_dir, 'TRAINED')
     start = time.time()
@@ -214,23 +240,37 @@ def motion_run(repo: str, variant: str, seed: int, model: str, *,
         log(f'[{variant} seed {seed}] train {name}')
         # MMAction2's train.py drops load_from under --resume: resume only
         # where this run already saved a checkpoint.
-        resume = (['--resume'] if osp.isfile(osp.join(work_dir, 'last_checkpoint'))
-                  else [])
-        run([py, toolbox_tool('train.py'), config, '--work-dir', work_dir,
-             *resume], osp.join(run_root, f'{model}_train.log'), cwd=repo)
+        resume = (['--resume'] if osp.isfile(
+            osp.join(work_dir, 'last_checkpoint')) else [])
+        run([
+            py,
+            toolbox_tool('train.py'), config, '--work-dir', work_dir, *resume
+        ],
+            osp.join(run_root, f'{model}_train.log'),
+            cwd=repo)
         atomic_write_text(done, last_checkpoint(work_dir) + '\n')
     with open(done) as f:
         checkpoint = f.read().strip()
     log(f'[{variant} seed {seed}] test {name}')
     test_dir = osp.join(work_dir, 'test')
     dump = osp.join(test_dir, 'predictions.pkl')
-    run([py, toolbox_tool('test.py'), config, checkpoint, '--work-dir',
-         test_dir, '--dump', dump], osp.join(run_root, f'{model}_test.log'),
+    run([
+        py,
+        toolbox_tool('test.py'), config, checkpoint, '--work-dir', test_dir,
+        '--dump', dump
+    ],
+        osp.join(run_root, f'{model}_test.log'),
         cwd=repo)
     summary = test_summary(test_dir, dump)
-    result = dict(variant=variant, seed=seed, model=model,
-                  top1=100 * summary['top1'], clips=summary['clips'],
-                  clips_per_s=summary['clips_per_s'], num_classes=num_classes,
-                  checkpoint=checkpoint, seconds=round(time.time() - start, 1))
+    result = dict(
+        variant=variant,
+        seed=seed,
+        model=model,
+        top1=100 * summary['top1'],
+        clips=summary['clips'],
+        clips_per_s=summary['clips_per_s'],
+        num_classes=num_classes,
+        checkpoint=checkpoint,
+        seconds=round(time.time() - start, 1))
     atomic_write_text(out, json.dumps(result, indent=1))
     return result

@@ -8,7 +8,6 @@ import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-
 from off_plugins.dist import LAUNCHERS, setup_launcher
 
 

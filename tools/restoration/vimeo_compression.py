@@ -23,10 +23,9 @@ from multiprocessing import Pool
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
-from PIL import Image
-
 from off_plugins.restoration.quality import psnr
 from off_plugins.restoration.vimeo import ClipError
+from PIL import Image
 
 BACKENDS = ('ffmpeg', 'pillow')
 # Pillow/OpenJPEG dB targets that give FFmpeg's mean RGB PSNR at -q:v 20 / 40
@@ -70,23 +69,29 @@ def clip_frames(clip_dir: str, clip: str, clip_length: int) -> List[str]:
 def _ffmpeg_round_trip(src_dir: str, tmp_dir: str, q: int) -> None:
     """Encode ``im%d.png`` to JPEG2000 at ``-q:v q`` and decode back to PNG."""
     common = ['ffmpeg', '-nostdin', '-loglevel', 'error', '-y']
-    subprocess.run(common + [
-        '-start_number', '1', '-i', osp.join(src_dir, 'im%d.png'),
-        '-c:v', 'jpeg2000', '-q:v', str(q), '-start_number', '1',
-        osp.join(tmp_dir, 'im%d.j2k')
-    ], check=True)
-    subprocess.run(common + [
-        '-start_number', '1', '-i', osp.join(tmp_dir, 'im%d.j2k'),
-        '-pix_fmt', 'rgb24', '-start_number', '1',
-        osp.join(tmp_dir, 'im%d.png')
-    ], check=True)
+    subprocess.run(
+        common + [
+            '-start_number', '1', '-i',
+            osp.join(src_dir, 'im%d.png'), '-c:v', 'jpeg2000', '-q:v',
+            str(q), '-start_number', '1',
+            osp.join(tmp_dir, 'im%d.j2k')
+        ],
+        check=True)
+    subprocess.run(
+        common + [
+            '-start_number', '1', '-i',
+            osp.join(tmp_dir, 'im%d.j2k'), '-pix_fmt', 'rgb24',
+            '-start_number', '1',
+            osp.join(tmp_dir, 'im%d.png')
+        ],
+        check=True)
 
 
 def pillow_round_trip(img: np.ndarray, target_db: float) -> np.ndarray:
     """(H, W, 3) uint8 through OpenJPEG at a PSNR target, decoded back."""
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, 'JPEG2000', quality_mode='dB',
-                              quality_layers=[target_db])
+    Image.fromarray(img).save(
+        buf, 'JPEG2000', quality_mode='dB', quality_layers=[target_db])
     return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert('RGB'))
 
 
@@ -117,8 +122,12 @@ def remove_stale_tmp(out_root: str) -> int:
     return removed
 
 
-def compress_clip(src_dir: str, dst_dir: str, q: int, backend: str,
-                  clip: str, clip_length: int = 7) -> bool:
+def compress_clip(src_dir: str,
+                  dst_dir: str,
+                  q: int,
+                  backend: str,
+                  clip: str,
+                  clip_length: int = 7) -> bool:
     """Write the JPEG2000 round trip of one clip into ``dst_dir``.
 
     Returns False (and does nothing) when every frame is already there.
@@ -166,17 +175,21 @@ def compress_dataset(data_root: str,
     are skipped). ``log`` receives the progress lines.
     """
     backend = resolve_backend(backend)
-    clips = sorted({c for name in lists
-                    for c in read_clip_list(osp.join(data_root, name))})
+    clips = sorted({
+        c
+        for name in lists
+        for c in read_clip_list(osp.join(data_root, name))
+    })
     written = {}
     for q in qs:
         out_root = osp.join(data_root, out_prefix.format(q=q))
         stale = remove_stale_tmp(out_root)
-        log(f'q={q}: {len(clips)} clips -> {out_root} ({backend}'
-            + (f', removed {stale} stale temporary folders' if stale else '')
-            + ')')
-        jobs = [(osp.join(data_root, gt_prefix, c), osp.join(out_root, c), q,
-                 backend, c) for c in clips]
+        log(f'q={q}: {len(clips)} clips -> {out_root} ({backend}' +
+            (f', removed {stale} stale temporary folders' if stale else '') +
+            ')')
+        jobs = [(osp.join(data_root, gt_prefix, c), osp.join(out_root,
+                                                             c), q, backend, c)
+                for c in clips]
         start, done, new = time.time(), 0, 0
         step = max(1, len(jobs) // 20)
         with Pool(workers) as pool:
@@ -203,8 +216,10 @@ def ffmpeg_round_trip(img: np.ndarray, q: int) -> np.ndarray:
         return np.asarray(Image.open(osp.join(tmp, 'im1.png')).convert('RGB'))
 
 
-def calibrate_pillow(images: Sequence[np.ndarray], q: int,
-                     low: float = 25.0, high: float = 60.0,
+def calibrate_pillow(images: Sequence[np.ndarray],
+                     q: int,
+                     low: float = 25.0,
+                     high: float = 60.0,
                      steps: int = 12) -> Dict[str, float]:
     """The Pillow dB target whose mean PSNR on ``images`` matches FFmpeg's.
 
@@ -214,12 +229,12 @@ def calibrate_pillow(images: Sequence[np.ndarray], q: int,
     ref = float(np.mean([psnr(ffmpeg_round_trip(i, q), i) for i in images]))
 
     def pillow_mean(db):
-        return float(np.mean([psnr(pillow_round_trip(i, db), i)
-                              for i in images]))
+        return float(
+            np.mean([psnr(pillow_round_trip(i, db), i) for i in images]))
 
     for _ in range(steps):
         mid = (low + high) / 2
         low, high = (mid, high) if pillow_mean(mid) < ref else (low, mid)
     target = round((low + high) / 2, 1)
-    return dict(ffmpeg_psnr=ref, target_db=target,
-                pillow_psnr=pillow_mean(target))
+    return dict(
+        ffmpeg_psnr=ref, target_db=target, pillow_psnr=pillow_mean(target))

@@ -40,8 +40,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-
-from off_plugins.mmdet.vid_classes import SYNSET_TO_CLASS, VID_CLASSES, VID_SYNSETS
+from off_plugins.mmdet.vid_classes import (SYNSET_TO_CLASS, VID_CLASSES,
+                                           VID_SYNSETS)
 from off_plugins.utils import atomic_write_text
 
 CATEGORY_IDS = {synset: i + 1 for i, synset in enumerate(VID_SYNSETS)}
@@ -79,9 +79,12 @@ def parse_xml(path: str) -> dict:
     size = root.find('size')
     if size is None:
         raise AnnotationError(f'{path}: no <size> element')
-    info = dict(width=int(_number(size, 'width', path)),
-                height=int(_number(size, 'height', path)), objects=[],
-                clipped=0, dropped=0)
+    info = dict(
+        width=int(_number(size, 'width', path)),
+        height=int(_number(size, 'height', path)),
+        objects=[],
+        clipped=0,
+        dropped=0)
     for obj in root.iter('object'):
         name = obj.findtext('name')
         if name not in SYNSET_TO_CLASS:
@@ -89,8 +92,9 @@ def parse_xml(path: str) -> dict:
         box = obj.find('bndbox')
         if box is None:
             raise AnnotationError(f'{path}: <object> without <bndbox>')
-        raw = [_number(box, tag, path)
-               for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
+        raw = [
+            _number(box, tag, path) for tag in ('xmin', 'ymin', 'xmax', 'ymax')
+        ]
         w, h = info['width'], info['height']
         x1, y1, x2, y2 = (min(max(v, 0.0), float(limit))
                           for v, limit in zip(raw, (w, h, w, h)))
@@ -106,10 +110,12 @@ def parse_xml(path: str) -> dict:
                           f'{w}x{h} image; clipped to {[x1, y1, x2, y2]}')
         track = obj.findtext('trackid')
         info['objects'].append(
-            dict(synset=name, bbox=[x1, y1, x2 - x1, y2 - y1],
-                 track_id=None if track is None else int(track),
-                 occluded=int(obj.findtext('occluded') or 0),
-                 generated=int(obj.findtext('generated') or 0)))
+            dict(
+                synset=name,
+                bbox=[x1, y1, x2 - x1, y2 - y1],
+                track_id=None if track is None else int(track),
+                occluded=int(obj.findtext('occluded') or 0),
+                generated=int(obj.findtext('generated') or 0)))
     return info
 
 
@@ -129,25 +135,39 @@ class CocoVidWriter:
         for frame_id, (file_name, info) in enumerate(frames):
             image_id = len(self.images) + 1
             self.images.append(
-                dict(id=image_id, video_id=video_id, frame_id=frame_id,
-                     file_name=file_name, width=info['width'],
-                     height=info['height']))
+                dict(
+                    id=image_id,
+                    video_id=video_id,
+                    frame_id=frame_id,
+                    file_name=file_name,
+                    width=info['width'],
+                    height=info['height']))
             for k, obj in enumerate(info['objects']):
                 track = obj['track_id'] if obj['track_id'] is not None else k
                 instance = self.instance_ids.setdefault(
-                    (video_id, track), len(self.instance_ids) + 1)
+                    (video_id, track),
+                    len(self.instance_ids) + 1)
                 self.annotations.append(
-                    dict(id=len(self.annotations) + 1, image_id=image_id,
-                         video_id=video_id, category_id=CATEGORY_IDS[obj['synset']],
-                         instance_id=instance, bbox=obj['bbox'],
-                         area=obj['bbox'][2] * obj['bbox'][3], iscrowd=0,
-                         occluded=obj['occluded'], generated=obj['generated']))
+                    dict(
+                        id=len(self.annotations) + 1,
+                        image_id=image_id,
+                        video_id=video_id,
+                        category_id=CATEGORY_IDS[obj['synset']],
+                        instance_id=instance,
+                        bbox=obj['bbox'],
+                        area=obj['bbox'][2] * obj['bbox'][3],
+                        iscrowd=0,
+                        occluded=obj['occluded'],
+                        generated=obj['generated']))
 
     def to_json(self) -> dict:
         return dict(
-            categories=[dict(id=CATEGORY_IDS[s], name=c, synset=s)
-                        for s, c in zip(VID_SYNSETS, VID_CLASSES)],
-            videos=self.videos, images=self.images,
+            categories=[
+                dict(id=CATEGORY_IDS[s], name=c, synset=s)
+                for s, c in zip(VID_SYNSETS, VID_CLASSES)
+            ],
+            videos=self.videos,
+            images=self.images,
             annotations=self.annotations)
 
 
@@ -164,8 +184,10 @@ def find_xml(ann_dir: str) -> List[str]:
     """All ``.xml`` files under ``ann_dir``, relative to it, sorted."""
     found = []
     for dirpath, _, files in os.walk(ann_dir):
-        found += [osp.relpath(osp.join(dirpath, f), ann_dir)
-                  for f in files if f.endswith('.xml')]
+        found += [
+            osp.relpath(osp.join(dirpath, f), ann_dir) for f in files
+            if f.endswith('.xml')
+        ]
     return sorted(found)
 
 
@@ -184,13 +206,16 @@ def read_image_list(list_file: str, split: str) -> List[str]:
                 continue
             path = line.split()[0]
             if not path.startswith(prefix):
-                raise ValueError(f'{list_file}:{number}: {path!r} is not under '
-                                 f'{prefix!r} (the split {split!r})')
+                raise ValueError(
+                    f'{list_file}:{number}: {path!r} is not under '
+                    f'{prefix!r} (the split {split!r})')
             names.append(path[len(prefix):] + '.xml')
     return names
 
 
-def convert(root: str, split: str, image_list: Optional[str] = None,
+def convert(root: str,
+            split: str,
+            image_list: Optional[str] = None,
             check_images: bool = False,
             writer: Optional[CocoVidWriter] = None) -> dict:
     """Convert ``ROOT/Annotations/<split>`` to CocoVID.
@@ -202,7 +227,8 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
     """
     kind = split.split('/')[0]
     if kind not in ('VID', 'DET') or '/' not in split:
-        raise ValueError(f'split must be VID/<set> or DET/<set>, got {split!r}')
+        raise ValueError(
+            f'split must be VID/<set> or DET/<set>, got {split!r}')
     ann_dir = osp.join(root, 'Annotations', split)
     if not osp.isdir(ann_dir):
         raise FileNotFoundError(f'annotation folder {ann_dir} does not exist')
@@ -223,21 +249,24 @@ def convert(root: str, split: str, image_list: Optional[str] = None,
             continue
         file_name = osp.join(split, name[:-len('.xml')] + '.JPEG')
         if check_images and not osp.isfile(osp.join(root, 'Data', file_name)):
-            raise FileNotFoundError(f'{xml_path}: frame '
-                                    f'{osp.join(root, "Data", file_name)} is missing')
+            raise FileNotFoundError(
+                f'{xml_path}: frame '
+                f'{osp.join(root, "Data", file_name)} is missing')
         video = osp.dirname(name) if kind == 'VID' else name[:-len('.xml')]
         groups[video].append((file_name, info))
     writer = writer if writer is not None else CocoVidWriter()
     for video in sorted(groups):
         writer.add_video(video, groups[video])
     if clipped or dropped:
-        print(f'{split}: {clipped} box(es) clipped to their image, {dropped} '
-              'empty or inverted box(es) dropped (each named above)',
-              file=sys.stderr)
+        print(
+            f'{split}: {clipped} box(es) clipped to their image, {dropped} '
+            'empty or inverted box(es) dropped (each named above)',
+            file=sys.stderr)
     return writer.to_json()
 
 
-def convert_splits(root: str, splits: Sequence[Tuple[str, Optional[str]]],
+def convert_splits(root: str,
+                   splits: Sequence[Tuple[str, Optional[str]]],
                    check_images: bool = False) -> dict:
     """Several ``(split, image_list or None)`` converted into one CocoVID json."""
     writer = CocoVidWriter()
@@ -268,22 +297,33 @@ class ImageListAction(argparse.Action):
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('root', help='ILSVRC2015 root (with Annotations/, Data/)')
-    parser.add_argument('--split', dest='splits', action=SplitAction,
-                        required=True, help='VID/train, VID/val or DET/train; '
-                        'several go into one file')
+    parser.add_argument(
+        'root', help='ILSVRC2015 root (with Annotations/, Data/)')
+    parser.add_argument(
+        '--split',
+        dest='splits',
+        action=SplitAction,
+        required=True,
+        help='VID/train, VID/val or DET/train; '
+        'several go into one file')
     parser.add_argument('--out', required=True, help='output json')
-    parser.add_argument('--image-list', action=ImageListAction,
-                        help='ImageSets file restricting the images of the '
-                        '--split before it (e.g. the 30-class DET list)')
-    parser.add_argument('--check-images', action='store_true',
-                        help='fail, naming the file, if a frame is missing')
+    parser.add_argument(
+        '--image-list',
+        action=ImageListAction,
+        help='ImageSets file restricting the images of the '
+        '--split before it (e.g. the 30-class DET list)')
+    parser.add_argument(
+        '--check-images',
+        action='store_true',
+        help='fail, naming the file, if a frame is missing')
     args = parser.parse_args(argv)
     coco = convert_splits(args.root, args.splits, args.check_images)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     atomic_write_text(args.out, json.dumps(coco))
-    print(f'{args.out}: {len(coco["videos"])} videos, {len(coco["images"])} '
-          f'frames, {len(coco["annotations"])} boxes', file=sys.stderr)
+    print(
+        f'{args.out}: {len(coco["videos"])} videos, {len(coco["images"])} '
+        f'frames, {len(coco["annotations"])} boxes',
+        file=sys.stderr)
 
 
 if __name__ == '__main__':

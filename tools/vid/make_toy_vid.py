@@ -23,17 +23,17 @@ from typing import Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
-from skimage import data as skdata
-
 from off_plugins.utils import atomic_write_text
+from skimage import data as skdata
 
 CLASSES = ('cat', 'cup', 'patch')
 FRAME_SIZE = 128
 # val: the set the demo recipe was chosen on; test: held out, reported by
 # tools/vid/run_toy_vid.py
-SPLITS = dict(train=dict(videos=48, frames=16, seed=0),
-              val=dict(videos=24, frames=12, seed=1),
-              test=dict(videos=24, frames=12, seed=2))
+SPLITS = dict(
+    train=dict(videos=48, frames=16, seed=0),
+    val=dict(videos=24, frames=12, seed=1),
+    test=dict(videos=24, frames=12, seed=2))
 
 
 def _rgb(img: np.ndarray) -> np.ndarray:
@@ -45,17 +45,21 @@ def _rgb(img: np.ndarray) -> np.ndarray:
 
 def load_textures() -> Dict[str, List[np.ndarray]]:
     """Background photographs and per-class object crops, float32 RGB."""
-    backgrounds = [_rgb(f()) for f in (skdata.grass, skdata.gravel, skdata.brick,
-                                       skdata.rocket, skdata.astronaut)]
+    backgrounds = [
+        _rgb(f()) for f in (skdata.grass, skdata.gravel, skdata.brick,
+                            skdata.rocket, skdata.astronaut)
+    ]
     cat = _rgb(skdata.chelsea())[20:260, 120:360]
     cup = _rgb(skdata.coffee())[40:330, 130:470]
     return dict(backgrounds=backgrounds, cat=[cat], cup=[cup])
 
 
-def random_crop(img: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+def random_crop(img: np.ndarray, size: int,
+                rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape[:2]
     scale = size / min(h, w) * rng.uniform(1.0, 1.6)
-    img = cv2.resize(img, (max(size, round(w * scale)), max(size, round(h * scale))))
+    img = cv2.resize(
+        img, (max(size, round(w * scale)), max(size, round(h * scale))))
     y = rng.integers(0, img.shape[0] - size + 1)
     x = rng.integers(0, img.shape[1] - size + 1)
     return img[y:y + size, x:x + size]
@@ -70,16 +74,24 @@ def make_video(textures: dict, num_frames: int, rng: np.random.Generator):
         label = int(rng.integers(len(CLASSES)))
         w, h = (int(v) for v in rng.integers(30, 56, size=2))
         if CLASSES[label] == 'patch':
-            src = background[rng.integers(0, s - h):, rng.integers(0, s - w):][:h, :w]
+            src = background[rng.integers(0, s - h):,
+                             rng.integers(0, s - w):][:h, :w]
             sprite = np.clip(src * 1.1 + 8, 0, 255)
         else:
             src = textures[CLASSES[label]][0]
             sprite = cv2.resize(src, (w, h))
         pos = rng.uniform([0, 0], [s - w, s - h])
-        speed = rng.uniform(1.5, 3.5) * np.array([np.cos(a := rng.uniform(0, 2 * np.pi)),
-                                                   np.sin(a)])
-        objects.append(dict(label=label, sprite=sprite, pos=pos, vel=speed,
-                            size=(w, h), track=track))
+        speed = rng.uniform(1.5, 3.5) * np.array(
+            [np.cos(a := rng.uniform(0, 2 * np.pi)),
+             np.sin(a)])
+        objects.append(
+            dict(
+                label=label,
+                sprite=sprite,
+                pos=pos,
+                vel=speed,
+                size=(w, h),
+                track=track))
     frames, boxes = [], []
     for _ in range(num_frames):
         frame = background.copy()
@@ -100,13 +112,20 @@ def make_video(textures: dict, num_frames: int, rng: np.random.Generator):
     return frames, boxes
 
 
-def generate_split(out_dir: str, split: str, videos: int, frames: int, seed: int,
+def generate_split(out_dir: str,
+                   split: str,
+                   videos: int,
+                   frames: int,
+                   seed: int,
                    textures: Optional[dict] = None) -> str:
     """Write ``out_dir/<split>/...jpg`` and ``out_dir/annotations/<split>.json``."""
     textures = textures or load_textures()
     rng = np.random.default_rng(seed)
-    coco = dict(categories=[dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)],
-                videos=[], images=[], annotations=[])
+    coco = dict(
+        categories=[dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)],
+        videos=[],
+        images=[],
+        annotations=[])
     for v in range(videos):
         name = f'{split}/video_{v:03d}'
         os.makedirs(osp.join(out_dir, name), exist_ok=True)
@@ -114,18 +133,29 @@ def generate_split(out_dir: str, split: str, videos: int, frames: int, seed: int
         video_frames, video_boxes = make_video(textures, frames, rng)
         for t, (img, frame_boxes) in enumerate(zip(video_frames, video_boxes)):
             file_name = f'{name}/{t:06d}.jpg'
-            cv2.imwrite(osp.join(out_dir, file_name), img[..., ::-1],
-                        [cv2.IMWRITE_JPEG_QUALITY, 92])
+            cv2.imwrite(
+                osp.join(out_dir, file_name), img[..., ::-1],
+                [cv2.IMWRITE_JPEG_QUALITY, 92])
             image_id = len(coco['images']) + 1
-            coco['images'].append(dict(id=image_id, video_id=v + 1, frame_id=t,
-                                       file_name=file_name, width=FRAME_SIZE,
-                                       height=FRAME_SIZE))
+            coco['images'].append(
+                dict(
+                    id=image_id,
+                    video_id=v + 1,
+                    frame_id=t,
+                    file_name=file_name,
+                    width=FRAME_SIZE,
+                    height=FRAME_SIZE))
             for label, bbox, track in frame_boxes:
                 coco['annotations'].append(
-                    dict(id=len(coco['annotations']) + 1, image_id=image_id,
-                         video_id=v + 1, category_id=label + 1,
-                         instance_id=v * 10 + track + 1, bbox=bbox,
-                         area=bbox[2] * bbox[3], iscrowd=0))
+                    dict(
+                        id=len(coco['annotations']) + 1,
+                        image_id=image_id,
+                        video_id=v + 1,
+                        category_id=label + 1,
+                        instance_id=v * 10 + track + 1,
+                        bbox=bbox,
+                        area=bbox[2] * bbox[3],
+                        iscrowd=0))
         print(f'{split}: video {v + 1}/{videos}', file=sys.stderr, flush=True)
     ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
     os.makedirs(osp.dirname(ann_file), exist_ok=True)
@@ -137,7 +167,10 @@ def generate_split(out_dir: str, split: str, videos: int, frames: int, seed: int
 
 def generate(out_dir: str, splits: Sequence[str] = tuple(SPLITS)) -> List[str]:
     textures = load_textures()
-    return [generate_split(out_dir, s, **SPLITS[s], textures=textures) for s in splits]
+    return [
+        generate_split(out_dir, s, **SPLITS[s], textures=textures)
+        for s in splits
+    ]
 
 
 def main(argv: Optional[List[str]] = None) -> None:

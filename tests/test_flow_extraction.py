@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import cv2
 import decord
@@ -259,8 +258,9 @@ def test_errors_name_the_file(videos, tmp_path):
 
 
 def test_missing_toolbox_tool_is_named(tmp_path, monkeypatch):
-    spec = SimpleNamespace(submodule_search_locations=[str(tmp_path)])
-    monkeypatch.setattr(F.importlib.util, 'find_spec', lambda name: spec)
+    import off_plugins.utils
+    monkeypatch.setattr(off_plugins.utils, 'package_root',
+                        lambda package: str(tmp_path))
     F.toolbox_flow_tool.cache_clear()
     try:
         with pytest.raises(FileNotFoundError) as err:

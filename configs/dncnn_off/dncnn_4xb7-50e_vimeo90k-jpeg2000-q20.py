@@ -47,7 +47,8 @@ train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=5e-4))
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=5e-4))
 param_scheduler = [
     dict(
         type='CosineAnnealingLR',

@@ -20,18 +20,18 @@ _base_ = [
     './_base_/off-tsm-stage2_8xb16-1x1x8-110e.py'
 ]
 
-load_from = (
-    'https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
-    'tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb/'
-    'tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb_'
-    '20230414-401127fd.pth')
+load_from = ('https://download.openmmlab.com/mmaction/v1.0/recognition/tsm/'
+             'tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb/'
+             'tsm_imagenet-pretrained-mobilenetv2_8xb16-1x1x8-100e_kinetics400-rgb_'
+             '20230414-401127fd.pth')
 _base_.merge(_base_.pop('stage2'))
 
 num_classes = 400
 off_channels = 64
 model = dict(
-    backbone=dict(out_indices=(2, 4, 7),
-                  frozen_stages=8),  # conv1, the 7 blocks and the final conv
+    backbone=dict(
+        out_indices=(2, 4, 7),
+        frozen_stages=8),  # conv1, the 7 blocks and the final conv
     neck=dict(
         in_channels=(32, 96, 1280),
         num_classes=num_classes,
@@ -48,8 +48,7 @@ val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0] = val_pipeline[0] = test_pipeline[0] = _base_.checked_init
 train_pipeline[-1].meta_keys = _base_.pack_meta_keys
-val_pipeline[-1].meta_keys = test_pipeline[
-    -1].meta_keys = _base_.pack_meta_keys
+val_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys = _base_.pack_meta_keys
 train_pipeline[1] = _base_.sampling
 val_pipeline[1] = dict(_base_.sampling, test_mode=True)
 test_pipeline[1] = dict(_base_.sampling, test_mode=True)  # x 3 crops

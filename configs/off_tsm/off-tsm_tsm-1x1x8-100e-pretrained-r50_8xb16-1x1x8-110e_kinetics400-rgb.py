@@ -37,8 +37,7 @@ val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0] = val_pipeline[0] = test_pipeline[0] = _base_.checked_init
 train_pipeline[-1].meta_keys = _base_.pack_meta_keys
-val_pipeline[-1].meta_keys = test_pipeline[
-    -1].meta_keys = _base_.pack_meta_keys
+val_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys = _base_.pack_meta_keys
 train_pipeline[1] = _base_.sampling
 val_pipeline[1] = dict(_base_.sampling, test_mode=True)
 # 30 views: 10 clips x 3 crops of 256 (the base tests 1 clip x 10 crops)

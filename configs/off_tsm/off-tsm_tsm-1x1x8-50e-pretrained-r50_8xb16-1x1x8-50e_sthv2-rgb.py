@@ -37,12 +37,10 @@ val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0] = val_pipeline[0] = test_pipeline[0] = _base_.checked_init
 train_pipeline[-1].meta_keys = _base_.pack_meta_keys
-val_pipeline[-1].meta_keys = test_pipeline[
-    -1].meta_keys = _base_.pack_meta_keys
+val_pipeline[-1].meta_keys = test_pipeline[-1].meta_keys = _base_.pack_meta_keys
 train_pipeline[1] = _base_.sampling
 val_pipeline[1] = dict(_base_.sampling, test_mode=True)
-test_pipeline[1] = dict(
-    _base_.sampling, test_mode=True, test_clips=2)  # x 3 crops
+test_pipeline[1] = dict(_base_.sampling, test_mode=True, test_clips=2)  # x 3 crops
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

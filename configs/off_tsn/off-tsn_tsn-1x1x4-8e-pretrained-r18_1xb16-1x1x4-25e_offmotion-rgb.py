@@ -1,17 +1,15 @@
 # Stage 2 of the main job: the OFF sub-network on the frozen stage-1 TSN-R18
 # (_base_/off-tsn-stage2_r18_1xb16-25e.py); 4 training segments (alpha) at the
 # interval of 8 test segments (beta).
-_base_ = [
-    './tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py',
-    './_base_/off-tsn-stage2_r18_1xb16-25e.py'
-]
+_base_ = ['./tsn_r18_1xb16-1x1x4-8e_offmotion-rgb.py',
+          './_base_/off-tsn-stage2_r18_1xb16-25e.py']
 
 load_from = 'work_dirs/main_job/tsn/epoch_8.pth'
 _base_.merge(_base_.pop('stage2'))
 
 # The stage-1 pipelines with the fixed-interval sampling of Section 4.2.3.
-sampling = dict(
-    type='FixedIntervalSampleFrames', num_segments=4, test_segments=8)
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=4,
+                test_segments=8)
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0].min_frames = 8

@@ -37,14 +37,8 @@ test_dataloader = dict(
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=75, val_begin=1, val_interval=5)
 param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=75,
-        by_epoch=True,
-        milestones=[30, 60],
-        gamma=0.1)
-]
+    dict(type='MultiStepLR', begin=0, end=75, by_epoch=True,
+         milestones=[30, 60], gamma=0.1)]
 optim_wrapper = dict(optimizer=dict(lr=0.001, weight_decay=0.0005))
 # A run killed at any moment resumes (--resume) from its last complete
 # checkpoint, with the random state of that moment (off_plugins/hooks.py).
@@ -54,7 +48,5 @@ default_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook'),
     visualization=dict(type='SegmentVisualizationHook', enable=False))
 custom_hooks = [
-    dict(type='RandomStateHook'),
-    dict(type='InputCheckHook'),
-    dict(type='CheckpointCoverageHook')
-]
+    dict(type='RandomStateHook'), dict(type='InputCheckHook'),
+    dict(type='CheckpointCoverageHook')]

@@ -23,11 +23,8 @@ model = dict(
 # Flip mishandles the (H, W, 2) flow frames its RawFrameDecode produces);
 # FlowTenCrop negates it in the 5 mirrored test crops, which TenCrop leaves as
 # they are.
-sampling = dict(
-    type='FixedIntervalSampleFrames',
-    num_segments=3,
-    test_segments=25,
-    clip_len=5)
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=3,
+                test_segments=25, clip_len=5)
 test_sampling = dict(sampling, test_mode=True)
 decode = dict(type='CheckedRawFrameDecode')
 train_pipeline = [sampling, decode, *_base_.train_pipeline[3:]]
@@ -37,15 +34,11 @@ train_pipeline[5].type = 'FlowFlip'
 test_pipeline[3].type = 'FlowTenCrop'
 
 flow_dataset = dict(
-    _delete_=True,
-    type='RawframeDataset',
-    filename_tmpl='{}_{:05d}.jpg',
-    modality='Flow',
-    data_prefix=dict(img=data_root))
+    _delete_=True, type='RawframeDataset', filename_tmpl='{}_{:05d}.jpg',
+    modality='Flow', data_prefix=dict(img=data_root))
 flow_val = dict(flow_dataset, ann_file=ann_file_val, test_mode=True)
-train_dataloader = dict(
-    dataset=dict(
-        flow_dataset, ann_file=ann_file_train, pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(
+    flow_dataset, ann_file=ann_file_train, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(flow_val, pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(flow_val, pipeline=test_pipeline))
 

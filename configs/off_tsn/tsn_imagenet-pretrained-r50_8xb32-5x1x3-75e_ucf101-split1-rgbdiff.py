@@ -17,11 +17,8 @@ model = dict(
 
 # The RGB pipelines with fixed-interval sampling of 5-frame segments (a video
 # needs one frame per test segment) and the differences taken after the crops.
-sampling = dict(
-    type='FixedIntervalSampleFrames',
-    num_segments=3,
-    test_segments=25,
-    clip_len=5)
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=3,
+                test_segments=25, clip_len=5)
 train_pipeline = _base_.train_pipeline
 val_pipeline = _base_.val_pipeline
 test_pipeline = _base_.test_pipeline

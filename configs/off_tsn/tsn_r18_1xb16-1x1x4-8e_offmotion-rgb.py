@@ -27,8 +27,7 @@ test_pipeline[3:5] = [resize]
 loader = dict(num_workers=2, persistent_workers=False)
 videos = dict(data_prefix=dict(video=data_root))
 train_dataloader = dict(
-    batch_size=16,
-    **loader,
+    batch_size=16, **loader,
     dataset=dict(videos, ann_file=ann_file_train, pipeline=train_pipeline))
 test_dataloader = dict(
     **loader,
@@ -37,8 +36,7 @@ val_dataloader = dict(test_dataloader, batch_size=8)
 
 train_cfg = dict(max_epochs=8, val_interval=8)
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=8, eta_min=0, by_epoch=True)
-]
+    dict(type='CosineAnnealingLR', T_max=8, eta_min=0, by_epoch=True)]
 optim_wrapper = dict(optimizer=dict(lr=0.01, weight_decay=0.0001))
 default_hooks = dict(
     logger=dict(interval=4),

@@ -14,28 +14,18 @@ model = dict(
     data_preprocessor=dict(
         mean=[128.0] * in_channels, std=[128.0] * in_channels))
 
-sampling = dict(
-    type='FixedIntervalSampleFrames',
-    num_segments=4,
-    test_segments=8,
-    clip_len=5)
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=4,
+                test_segments=8, clip_len=5)
 decode = dict(type='CheckedRawFrameDecode')
 train_pipeline = [sampling, decode, *_base_.train_pipeline[3:]]
 test_sampling = dict(sampling, test_mode=True)
 test_pipeline = [test_sampling, decode, *_base_.test_pipeline[3:]]
 
 flow_dataset = dict(
-    _delete_=True,
-    type='RawframeDataset',
-    filename_tmpl='{}_{:05d}.jpg',
-    modality='Flow',
-    data_prefix=dict(img=data_root))
-train_dataloader = dict(
-    dataset=dict(
-        flow_dataset, ann_file=ann_file_train, pipeline=train_pipeline))
-val_dataloader = test_dataloader = dict(
-    dataset=dict(
-        flow_dataset,
-        ann_file=ann_file_val,
-        pipeline=test_pipeline,
-        test_mode=True))
+    _delete_=True, type='RawframeDataset', filename_tmpl='{}_{:05d}.jpg',
+    modality='Flow', data_prefix=dict(img=data_root))
+train_dataloader = dict(dataset=dict(
+    flow_dataset, ann_file=ann_file_train, pipeline=train_pipeline))
+val_dataloader = test_dataloader = dict(dataset=dict(
+    flow_dataset, ann_file=ann_file_val, pipeline=test_pipeline,
+    test_mode=True))

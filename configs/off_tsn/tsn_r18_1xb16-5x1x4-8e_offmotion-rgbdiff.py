@@ -13,11 +13,8 @@ model = dict(
     data_preprocessor=dict(
         mean=[0.0] * in_channels, std=[115.0] * in_channels))
 
-sampling = dict(
-    type='FixedIntervalSampleFrames',
-    num_segments=4,
-    test_segments=8,
-    clip_len=5)
+sampling = dict(type='FixedIntervalSampleFrames', num_segments=4,
+                test_segments=8, clip_len=5)
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[0].min_frames = 8

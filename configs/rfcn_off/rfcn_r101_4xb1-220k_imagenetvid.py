@@ -5,8 +5,7 @@ _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py',
     'mmdet::_base_/default_runtime.py'
 ]
-custom_imports = dict(
-    imports=['off_plugins.mmdet'], allow_failed_imports=False)
+custom_imports = dict(imports=['off_plugins.mmdet'], allow_failed_imports=False)
 
 model = dict(
     type='OFFRFCN',
@@ -31,9 +30,7 @@ model = dict(
     # 3x3 conv to 1024-d; the first 512 channels feed the RPN, the last 512
     # the R-FCN head (Fig. 5).
     neck=dict(
-        type='OFFReduceNeck',
-        in_channels=[512, 2048],
-        out_channels=1024,
+        type='OFFReduceNeck', in_channels=[512, 2048], out_channels=1024,
         off=None),
     rpn_head=dict(
         in_channels=512,
@@ -140,8 +137,7 @@ test_evaluator = val_evaluator
 
 # Schedule (Section 6.2): SGD, 220k iterations on 4 GPUs x 1 image,
 # lr 0.00025, then 0.000025 after 73k iterations.
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=220000, val_interval=220000)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=220000, val_interval=220000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [

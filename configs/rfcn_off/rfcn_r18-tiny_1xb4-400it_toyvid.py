@@ -20,8 +20,7 @@ model = dict(
         in_channels=64,
         feat_channels=64,
         anchor_generator=dict(scales=[2, 3], ratios=[0.5, 1.0, 2.0])),
-    roi_head=dict(
-        bbox_head=dict(in_channels=64, roi_feat_size=3, num_classes=3)),
+    roi_head=dict(bbox_head=dict(in_channels=64, roi_feat_size=3, num_classes=3)),
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=1000, max_per_img=100),
         rcnn=dict(sampler=dict(num=64))),
@@ -86,8 +85,7 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # classwise: per-class AP (all IoUs, @50, @75) in the log after the overall one
-val_evaluator = dict(
-    ann_file=data_root + 'annotations/val.json', classwise=True)
+val_evaluator = dict(ann_file=data_root + 'annotations/val.json', classwise=True)
 test_evaluator = val_evaluator
 
 max_iters = 400
@@ -100,5 +98,6 @@ optim_wrapper = dict(
     optimizer=dict(lr=0.03, weight_decay=0.0001),
     clip_grad=dict(max_norm=10.0))
 default_hooks = dict(
-    checkpoint=dict(interval=100, max_keep_ckpts=2), logger=dict(interval=25))
+    checkpoint=dict(interval=100, max_keep_ckpts=2),
+    logger=dict(interval=25))
 randomness = dict(seed=0)

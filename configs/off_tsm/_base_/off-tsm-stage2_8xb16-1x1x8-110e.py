@@ -21,9 +21,8 @@
 # come from such uniform 1x1x8 sampling, not from the dense configs
 # (DenseSampleFrames, 8 frames apart).
 stage2 = dict(
-    custom_imports=dict(
-        imports=['off_plugins.mmaction', 'off_plugins.dist'],
-        allow_failed_imports=False),
+    custom_imports=dict(imports=['off_plugins.mmaction', 'off_plugins.dist'],
+                        allow_failed_imports=False),
     # Multi-process training: DDP must see the frozen backbone as frozen
     # (mmaction's backbones apply frozen_stages only in train(), after the
     # stock wrapper is built).
@@ -31,48 +30,31 @@ stage2 = dict(
     num_segments=8,
     model=dict(
         backbone=dict(  # weights come from the stage-1 checkpoint
-            pretrained=None,
-            pretrained2d=False,
-            num_segments=8,
+            pretrained=None, pretrained2d=False, num_segments=8,
             norm_eval=True),
-        neck=dict(
-            type='OFFNeck',
-            num_segments=8,
-            blocks_per_stage=3,
-            components='full',
-            kernel='paper'),
+        neck=dict(type='OFFNeck', num_segments=8, blocks_per_stage=3,
+                  components='full', kernel='paper'),
         cls_head=dict(
-            _delete_=True,
-            type='OFFHead',
-            dropout_ratio=0.5,
-            off_dropout_ratio=0.5,
-            freeze_base_cls=True,
+            _delete_=True, type='OFFHead', dropout_ratio=0.5,
+            off_dropout_ratio=0.5, freeze_base_cls=True,
             average_clips='prob')),
     # Each video's name goes into the test dumps: score fusion matches
     # streams by it.
     pack_meta_keys=('img_shape', 'img_key', 'video_id', 'timestamp',
                     'filename', 'frame_dir'),
-    checked_init=dict(
-        type='CheckedDecordInit', io_backend='disk', min_frames=8),
-    sampling=dict(
-        type='FixedIntervalSampleFrames', num_segments=8, test_segments=8),
-    train_cfg=dict(
-        type='EpochBasedTrainLoop',
-        max_epochs=110,
-        val_begin=1,
-        val_interval=5),
+    checked_init=dict(type='CheckedDecordInit', io_backend='disk',
+                      min_frames=8),
+    sampling=dict(type='FixedIntervalSampleFrames', num_segments=8,
+                  test_segments=8),
+    train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=110, val_begin=1,
+                   val_interval=5),
     param_scheduler=[
-        dict(
-            type='CosineAnnealingLR',
-            T_max=110,
-            eta_min=0,
-            by_epoch=True,
-            begin=0,
-            end=110)
-    ],
+        dict(type='CosineAnnealingLR', T_max=110, eta_min=0, by_epoch=True,
+             begin=0, end=110)],
     optim_wrapper=dict(
         _delete_=True,
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
+        optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
+                       weight_decay=0.0001),
         clip_grad=dict(max_norm=20, norm_type=2)),
     # A run killed at any moment resumes (--resume) from its last complete
     # checkpoint, with the random state of that moment (off_plugins/hooks.py).
@@ -80,9 +62,6 @@ stage2 = dict(
     # Stage 2 refuses to start unless the frozen stage-1 TSM (backbone and
     # its classifier) was loaded from a checkpoint that holds it.
     custom_hooks=[
-        dict(type='RandomStateHook'),
-        dict(type='InputCheckHook'),
-        dict(
-            type='CheckpointCoverageHook',
-            required=('backbone.', 'cls_head.fc_cls.'))
-    ])
+        dict(type='RandomStateHook'), dict(type='InputCheckHook'),
+        dict(type='CheckpointCoverageHook',
+             required=('backbone.', 'cls_head.fc_cls.'))])

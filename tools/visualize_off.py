@@ -1,6 +1,6 @@
 """Draw the paper's Fig. 1 for a video and an OFF checkpoint.
 
-    python tools/visualize_off.py VIDEO CHECKPOINT CONFIG --out fig.png
+    python tools/visualize_off.py CONFIG CHECKPOINT VIDEO --out fig.png
         [--scale 0] [--pair 0] [--channel C] [--cfg-options k=v ...]
 
 Shows two adjacent segments' input frames, one channel of the OFF layer's
@@ -13,7 +13,7 @@ import argparse
 import os.path as osp
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from analysis_tools.models import build_recognizer, load_config
+from analysis_tools.models import build_recognizer, load_config, resolve_config
 from analysis_tools.visualize import draw_figure, load_frames, off_maps
 from mmengine.config import DictAction
 from mmengine.runner import load_checkpoint
@@ -21,9 +21,9 @@ from mmengine.runner import load_checkpoint
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('video')
-    parser.add_argument('checkpoint')
     parser.add_argument('config', help='an OFF config (with OFFNeck)')
+    parser.add_argument('checkpoint')
+    parser.add_argument('video')
     parser.add_argument('--out', required=True, help='output PNG')
     parser.add_argument(
         '--scale', type=int, default=0, help='OFF scale, 0 = finest')
@@ -36,6 +36,13 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args(argv)
+    try:
+        config = resolve_config(args.config)
+    except FileNotFoundError as err:
+        parser.error(str(err))
+    if osp.splitext(config)[1] not in ('.py', '.json', '.yaml', '.yml'):
+        parser.error('CONFIG must be a .py, .json or .yaml config (the order '
+                     f'is CONFIG CHECKPOINT VIDEO), got {args.config}')
     for path in (args.video, args.checkpoint):
         if not osp.isfile(path):
             parser.error(f'file not found: {path}')

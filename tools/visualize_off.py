@@ -13,7 +13,7 @@ import argparse
 import os.path as osp
 
 import off_plugins  # noqa: F401  (first: toolbox compatibility)
-from analysis_tools.models import build_recognizer, load_config, resolve_config
+from analysis_tools.models import build_recognizer, load_config
 from analysis_tools.visualize import draw_figure, load_frames, off_maps
 from mmengine.config import DictAction
 from mmengine.runner import load_checkpoint
@@ -36,11 +36,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args(argv)
-    try:
-        config = resolve_config(args.config)
-    except FileNotFoundError as err:
-        parser.error(str(err))
-    if osp.splitext(config)[1] not in ('.py', '.json', '.yaml', '.yml'):
+    if osp.splitext(args.config)[1] not in ('.py', '.json', '.yaml', '.yml'):
         parser.error('CONFIG must be a .py, .json or .yaml config (the order '
                      f'is CONFIG CHECKPOINT VIDEO), got {args.config}')
     for path in (args.video, args.checkpoint):

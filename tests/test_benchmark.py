@@ -14,7 +14,7 @@ from analysis_tools.benchmark import (count_flops, interleaved_times,
                                       summarize)
 from analysis_tools.models import (build_recognizer, clip_batch,
                                    input_channels, load_config,
-                                   recognizer_scores, resolve_config)
+                                   recognizer_scores)
 from off_plugins.core import (OFFLayer, SpatialGradient, gradient_kernels,
                               temporal_difference)
 from test_dist import main_job_config
@@ -205,11 +205,15 @@ def test_cpu_forward_peak_sees_a_large_temporary():
 
 
 def test_recognizers_from_main_job_configs():
-    assert resolve_config('mmaction::recognition/tsn/'
-                          'tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_'
-                          'kinetics400-rgb.py').endswith('.py')
+    assert load_config('mmaction::recognition/tsn/'
+                       'tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_'
+                       'kinetics400-rgb.py').model.type == 'Recognizer2D'
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_config('mmaction::recognition/none.py')
+    with pytest.raises(FileNotFoundError, match='not installed'):
+        load_config('nopackage_xyz::recognition/none.py')
     with pytest.raises(FileNotFoundError, match='config not found'):
-        resolve_config('mmaction::recognition/none.py')
+        load_config('configs/none.py')
     inputs = clip_batch((1, 8, 32, 32))
     assert inputs.shape == (1, 8, 3, 32, 32)
     off = build_recognizer(load_config(STAGE2))

@@ -80,3 +80,21 @@ def test_compare_keeps_variables_and_default_scope_apart(tmp_path, capsys):
     assert 'settings: 1 configs equal, 0 differing' in out
     assert 'split dropped in 1 configs' in out
     assert 'sampling added in 1 configs' in out
+
+
+# The test tool's --show / --show-dir enable default_hooks.visualization; each
+# folder's hook draws what its models take (segments, video key frames, clips).
+VISUALIZATION_HOOKS = {
+    'configs/off_tsn': 'SegmentVisualizationHook',
+    'configs/off_tsm': 'SegmentVisualizationHook',
+    'configs/rfcn_off': 'VideoDetVisualizationHook',
+    'configs/dncnn_off': 'RestorationVisualizationHook',
+    'configs/dncnn_off/demo': 'RestorationVisualizationHook',
+}
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_every_config_has_a_visualization_hook_that_is_off(path):
+    vis = Config.fromfile(osp.join(REPO, path)).default_hooks.visualization
+    assert vis.type == VISUALIZATION_HOOKS[osp.dirname(path)]
+    assert vis.get('enable', False) is False  # the hook's own default: off

@@ -406,8 +406,10 @@ def test_cli_extracts_with_workers_and_prints_progress(videos, tmp_path):
                           text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert '[flow] 3/3 videos (0 skipped)' in proc.stdout
-    assert 'videos/s, ETA 0s' in proc.stdout
+    assert ('[flow] 3 videos: 0 finished before, 3 to compute with 2 '
+            'process(es)') in proc.stdout
+    assert '] 3/3, ' in proc.stdout  # mmengine's ProgressBar, complete
+    assert 'ETA:     0s' in proc.stdout
     assert open(out_list).read() == 'a/v0 8 0\na/v1 8 1\nb/v2 8 2\n'
     # two single-threaded workers give the frames of one in-process run
     run(list_file, root, str(tmp_path / 'lib'))

@@ -40,13 +40,19 @@ def video_and_checkpoint(tmp_path_factory):
 
 
 def test_tool_writes_figure_of_the_layer_output(video_and_checkpoint):
-    import matplotlib.image as mpimg
+    import cv2
     video, ckpt, tmp = video_and_checkpoint
     out = str(tmp / 'fig.png')
+    # Positional order of MMAction2's demo/demo.py: config checkpoint video.
     maps = load_tool('visualize_off.py').main(
-        [video, ckpt, STAGE2, '--out', out, '--pair', '2'])
-    image = mpimg.imread(out)
+        [STAGE2, ckpt, video, '--out', out, '--pair', '2'])
+    with open(out, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    image = cv2.imread(out, cv2.IMREAD_UNCHANGED)
+    assert image is not None and image.size > 0
     assert image.ndim == 3 and image.shape[1] > 3 * image.shape[0]
+    # A drawn figure, not a blank canvas.
+    assert image[..., :3].std() > 10
     assert maps['frames'].shape == (2, 64, 64, 3)
     assert maps['frames'].dtype == np.uint8
     # The drawn difference is the layer's Eq. 7 of the features drawn beside it.
@@ -96,7 +102,9 @@ def test_tool_rejects_bad_arguments(video_and_checkpoint, tmp_path):
     tool = load_tool('visualize_off.py')
     with pytest.raises(SystemExit):
         tool.parse_args(
-            [video,
-             str(tmp_path / 'missing.pth'), STAGE2, '--out', 'f.png'])
+            [STAGE2,
+             str(tmp_path / 'missing.pth'), video, '--out', 'f.png'])
     with pytest.raises(SystemExit):
-        tool.parse_args([video, ckpt, STAGE2, '--out', 'f.jpg'])
+        tool.parse_args([STAGE2, ckpt, video, '--out', 'f.jpg'])
+    with pytest.raises(SystemExit):  # the old order: video first
+        tool.parse_args([video, ckpt, STAGE2, '--out', 'f.png'])

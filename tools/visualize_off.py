@@ -1,6 +1,6 @@
 """Draw the paper's Fig. 1 for a video and an OFF checkpoint.
 
-    python tools/visualize_off.py VIDEO CHECKPOINT CONFIG --out fig.png
+    python tools/visualize_off.py CONFIG CHECKPOINT VIDEO --out fig.png
         [--scale 0] [--pair 0] [--channel C] [--cfg-options k=v ...]
 
 Shows two adjacent segments' input frames, one channel of the OFF layer's
@@ -21,9 +21,9 @@ from mmengine.runner import load_checkpoint
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('video')
-    parser.add_argument('checkpoint')
     parser.add_argument('config', help='an OFF config (with OFFNeck)')
+    parser.add_argument('checkpoint')
+    parser.add_argument('video')
     parser.add_argument('--out', required=True, help='output PNG')
     parser.add_argument(
         '--scale', type=int, default=0, help='OFF scale, 0 = finest')
@@ -36,6 +36,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args(argv)
+    if osp.splitext(args.config)[1] not in ('.py', '.json', '.yaml', '.yml'):
+        parser.error('CONFIG must be a .py, .json or .yaml config (the order '
+                     f'is CONFIG CHECKPOINT VIDEO), got {args.config}')
     for path in (args.video, args.checkpoint):
         if not osp.isfile(path):
             parser.error(f'file not found: {path}')

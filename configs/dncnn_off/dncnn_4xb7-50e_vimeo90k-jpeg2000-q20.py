@@ -68,7 +68,9 @@ default_hooks = dict(
         save_best='PSNR',
         rule='greater',
         max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # compressed | restored | clean strips; tools/test.py --show-dir enables it
+    visualization=dict(type='RestorationVisualizationHook', enable=False))
 custom_hooks = [
     dict(type='RandomStateHook'),
     dict(type='CheckpointCoverageHook')

@@ -1,8 +1,9 @@
 """Build MMAction2 recognizers from configs for measurement.
 
 ``mmaction::path`` names a config shipped inside the mmaction2 wheel, as in
-``_base_``; other paths are files.
+``_base_`` (``mmengine.hub.get_config``); other paths are files.
 """
+import importlib.util
 import os.path as osp
 from typing import Optional
 
@@ -10,26 +11,24 @@ import off_plugins  # noqa: F401  (first: toolbox compatibility)
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from off_plugins.utils import shipped_file
-
-
-def resolve_config(path: str) -> str:
-    """File path of ``path``, resolving a ``package::relative`` config name."""
-    if '::' in path:
-        package, relative = path.split('::', 1)
-        try:
-            path = shipped_file(package, 'configs', relative)
-        except ModuleNotFoundError:
-            raise FileNotFoundError(
-                f'{package} is not installed ({path})') from None
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config not found: {path}')
-    return path
+from mmengine.hub import get_config
 
 
 def load_config(path: str, options: Optional[dict] = None) -> Config:
-    """The config at ``path`` with ``options`` (``key.sub=value``) merged."""
-    cfg = Config.fromfile(resolve_config(path))
+    """The config at ``path`` with ``options`` (``key.sub=value``) merged.
+
+    ``package::relative`` names are looked up by ``mmengine.hub.get_config``
+    in the installed package's configs; it is never installed here.
+    """
+    if '::' in path:
+        package = path.split('::', 1)[0]
+        if importlib.util.find_spec(package) is None:
+            raise FileNotFoundError(f'{package} is not installed ({path})')
+        cfg = get_config(path)
+    elif osp.isfile(path):
+        cfg = Config.fromfile(path)
+    else:
+        raise FileNotFoundError(f'config not found: {path}')
     if options:
         cfg.merge_from_dict(options)
     return cfg

@@ -26,12 +26,14 @@ with an error naming the holder instead of removing the first one's
 """
 import glob
 import importlib.util
+import io
 import json
 import math
 import multiprocessing
 import os
 import os.path as osp
 import shutil
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -40,6 +42,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
+from mmengine.utils import ProgressBar
 from off_plugins.utils import atomic_write_text, shipped_file
 
 FLOW_TMPL = '{}_{:05d}.jpg'
@@ -49,7 +52,6 @@ META_NAME = 'flow_meta.json'
 TIMING_NAME = 'flow_timing.json'
 LOCK_NAME = '.extract_flow.lock'
 DECODE_BATCH = 32
-PROGRESS_INTERVAL_S = 1.0
 
 
 @contextmanager
@@ -371,18 +373,6 @@ def _extract_job(
     return rel, _compute_video_flow(video_path, dest, bound, method, run)
 
 
-def _progress(done: int, total: int, skipped: int, computed: int, todo: int,
-              elapsed: float) -> str:
-    """One progress line: videos done/total, skipped, videos/s and ETA."""
-    rate = computed / elapsed if elapsed > 0 else 0.
-    if computed == todo:
-        eta = '0s'
-    else:
-        eta = f'{(todo - computed) / rate:.0f}s' if rate > 0 else '?'
-    return (f'[flow] {done}/{total} videos ({skipped} skipped), '
-            f'{rate:.2f} videos/s, ETA {eta}')
-
-
 def extract_flow_list(list_file: str,
                       video_root: str,
                       out_root: str,
@@ -417,7 +407,8 @@ def extract_flow_list(list_file: str,
             one OpenCV thread per process.
         bound: flow magnitude (pixels) mapped to 0 and 255.
         method: ``'tvl1'`` or ``'farneback'``.
-        progress: print progress lines to stdout.
+        progress: print what is to do, then mmengine's ``ProgressBar``
+            over the videos to compute, to stdout.
 
     Returns:
         ``videos`` (distinct videos), ``computed``, ``skipped``, ``seconds``
@@ -477,30 +468,26 @@ def extract_flow_list(list_file: str,
                                            rel), dest, bound, method, run))
         total, skipped = len(videos), len(metas)
 
-        def report(computed: int, force: bool = False) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            if progress and (force or now - last >= PROGRESS_INTERVAL_S):
-                print(
-                    _progress(skipped + computed, total, skipped, computed,
-                              len(jobs), now - start),
-                    flush=True)
-                last = now
-
-        last = start
-        report(0, force=True)
-        if workers > 1 and len(jobs) > 1:
-            with multiprocessing.Pool(
-                    min(workers, len(jobs)), initializer=_init_worker) as pool:
-                for computed, (rel, meta) in enumerate(
-                        pool.imap_unordered(_extract_job, jobs), 1):
+        nproc = min(workers, len(jobs)) if len(jobs) > 1 else 1
+        if progress:
+            print(
+                f'[flow] {total} videos: {skipped} finished before, '
+                f'{len(jobs)} to compute with {nproc} process(es)',
+                flush=True)
+        bar = ProgressBar(
+            len(jobs), file=sys.stdout if progress else io.StringIO())
+        if nproc > 1:
+            with multiprocessing.Pool(nproc, initializer=_init_worker) as pool:
+                for rel, meta in pool.imap_unordered(_extract_job, jobs):
                     metas[rel] = meta
-                    report(computed, force=computed == len(jobs))
+                    bar.update()
         else:
-            for computed, job in enumerate(jobs, 1):
+            for job in jobs:
                 rel, meta = _extract_job(job)
                 metas[rel] = meta
-                report(computed, force=computed == len(jobs))
+                bar.update()
+        if progress:
+            print(flush=True)  # ends the bar's line
 
         for rel, meta in metas.items():
             timing[rel] = {

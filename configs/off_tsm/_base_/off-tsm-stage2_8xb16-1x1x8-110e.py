@@ -58,7 +58,11 @@ stage2 = dict(
         clip_grad=dict(max_norm=20, norm_type=2)),
     # A run killed at any moment resumes (--resume) from its last complete
     # checkpoint, with the random state of that moment (off_plugins/hooks.py).
-    default_hooks=dict(checkpoint=dict(type='AtomicCheckpointHook')),
+    # The test tool's --show / --show-dir enable the visualization hook; this
+    # one draws 2D recognizers' (segments, C, H, W) inputs (off_plugins/mmaction).
+    default_hooks=dict(
+        checkpoint=dict(type='AtomicCheckpointHook'),
+        visualization=dict(type='SegmentVisualizationHook', enable=False)),
     # Stage 2 refuses to start unless the frozen stage-1 TSM (backbone and
     # its classifier) was loaded from a checkpoint that holds it.
     custom_hooks=[

@@ -90,6 +90,7 @@ def data_options(root, batch_size):
         'model.cls_head.dropout_ratio=0',
         'model.cls_head.off_dropout_ratio=0',
         'model.neck.aux_dropout=0',
+        'model.neck.spatial_dropout=0',
         'optim_wrapper.optimizer.type=SGD',
         'optim_wrapper.optimizer.lr=0.05',
         'train_cfg.max_epochs=1',

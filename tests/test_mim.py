@@ -17,7 +17,6 @@ import cv2
 import off_plugins.mmaction  # noqa: F401
 import pytest
 import torch
-from data_tools.motion import make_motion_dataset
 from job_tools.runs import offmotion_data_options
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
@@ -67,17 +66,8 @@ def assert_png(path):
 
 
 @pytest.fixture(scope='module')
-def offmotion(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('offmotion'))
-    make_motion_dataset(
-        root, {
-            'train': 1,
-            'val': 1
-        },
-        size=32,
-        num_frames=16,
-        log=lambda msg: None)
-    return root
+def offmotion(tiny_offmotion):
+    return tiny_offmotion
 
 
 def test_mim_train_and_test_mmaction_with_show_dir_and_dump(

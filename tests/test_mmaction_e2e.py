@@ -11,7 +11,7 @@ import sys
 import off_plugins.mmaction  # noqa: F401
 import pytest
 import torch
-from data_tools.motion import MOTION_CLASSES, make_motion_dataset
+from data_tools.motion import MOTION_CLASSES
 from job_tools.runs import (job_config, offmotion_data_options,
                             offmotion_data_settings)
 from kill_at import killed_command
@@ -33,17 +33,8 @@ register_all_modules(init_default_scope=False)
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('offmotion'))
-    make_motion_dataset(
-        root, {
-            'train': 1,
-            'val': 1
-        },
-        size=32,
-        num_frames=16,
-        log=lambda msg: None)
-    return root
+def data(tiny_offmotion):
+    return tiny_offmotion
 
 
 def tool(name,

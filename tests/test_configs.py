@@ -13,8 +13,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DUMP = load_tool('misc/dump_resolved_configs.py')
 CONFIGS = DUMP.config_paths(REPO)
 # configs/off_tsn once held 1,433 code lines, 79% of them repeated; its
-# stage-2 settings now live in one _base_ fragment per task.
-OFF_TSN_BUDGET = 550
+# stage-2 settings now live in one _base_ fragment per task. (550 until the
+# generated-motion stage 2 gained its two relabelled flips, 5 lines.)
+OFF_TSN_BUDGET = 560
 
 
 def code_lines(path):

@@ -68,8 +68,8 @@ def run(cmd, log):
 def data_options(root, batch_size):
     """--cfg-options for a deterministic 1-epoch run on the tiny dataset.
 
-    Deterministic: no shuffling, test-mode frame sampling in training and no
-    dropout, so 1 and 2 processes see the same 8 clips and compute the same
+    Deterministic: no shuffling, test-mode frame sampling in training, no
+    flips and no dropout, so 1 and 2 processes see the same 8 clips and compute the same
     averaged gradient. Random init (no stage-1 checkpoint, so the config's
     requirement of a loaded backbone, ``custom_hooks[2]``, is lifted): the
     backbone is frozen with BN in eval mode, so per-process batches do not
@@ -87,6 +87,9 @@ def data_options(root, batch_size):
         'default_hooks.logger.interval=1',
         'train_dataloader.dataset.pipeline.1.test_mode=True',
         'train_dataloader.dataset.pipeline.1.test_segments=4',
+        # no mirrored clips: both flips never fire
+        'train_dataloader.dataset.pipeline.4.flip_ratio=0',
+        'train_dataloader.dataset.pipeline.5.flip_ratio=0',
         'model.cls_head.dropout_ratio=0',
         'model.cls_head.off_dropout_ratio=0',
         'model.neck.aux_dropout=0',

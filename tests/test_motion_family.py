@@ -5,15 +5,16 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from data_tools.motion import (ALL_MOTIONS, HOLDOUT_PHOTOS, TUNING_PHOTOS,
-                               VARIANTS, MotionSpec, _bounce,
+from data_tools.motion import (ALL_MOTIONS, HOLDOUT_B_PHOTOS, HOLDOUT_PHOTOS,
+                               HOLDOUT_VARIANTS, MOTION_CLASSES, TUNING_PHOTOS,
+                               VARIANTS, MotionSpec, _bounce, flip_label_map,
                                make_motion_dataset, render_spec_video,
                                render_video)
 
 
 def test_at_least_three_variants_differing_in_several_axes():
     fields = MotionSpec.__dataclass_fields__
-    tuned = [v for k, v in VARIANTS.items() if k != 'holdout']
+    tuned = [v for k, v in VARIANTS.items() if k not in HOLDOUT_VARIANTS]
     assert len(tuned) >= 3
     for i, a in enumerate(tuned):
         for b in tuned[i + 1:]:
@@ -21,12 +22,72 @@ def test_at_least_three_variants_differing_in_several_axes():
             assert len(differing) >= 3, differing
 
 
-def test_holdout_uses_photographs_no_other_variant_uses():
-    assert not set(HOLDOUT_PHOTOS) & set(TUNING_PHOTOS)
+@pytest.mark.parametrize('holdout,photos', [('holdout', HOLDOUT_PHOTOS),
+                                            ('holdout-b', HOLDOUT_B_PHOTOS)])
+def test_holdout_uses_photographs_no_other_variant_uses(holdout, photos):
+    assert not set(photos) & set(TUNING_PHOTOS)
     for name, spec in VARIANTS.items():
-        if name != 'holdout':
-            assert not set(spec.photos) & set(HOLDOUT_PHOTOS), name
-    assert set(VARIANTS['holdout'].photos) == set(HOLDOUT_PHOTOS)
+        if name != holdout:
+            assert not set(spec.photos) & set(photos), name
+    assert set(VARIANTS[holdout].photos) == set(photos)
+
+
+def test_flip_label_map_mirrors_motion():
+    bars = list(MOTION_CLASSES)
+    h = flip_label_map(bars, 'horizontal')
+    named = {bars[a]: bars[b] for a, b in h.items()}
+    assert named == {
+        'right_slow': 'left_slow',
+        'left_slow': 'right_slow',
+        'right_fast': 'left_fast',
+        'left_fast': 'right_fast',
+        'rotate_cw': 'rotate_ccw',
+        'rotate_ccw': 'rotate_cw'
+    }
+    v = flip_label_map(bars, 'vertical')
+    assert {
+        bars[a]: bars[b]
+        for a, b in v.items()
+    } == {
+        'up': 'down',
+        'down': 'up',
+        'rotate_cw': 'rotate_ccw',
+        'rotate_ccw': 'rotate_cw'
+    }
+    # a mirrored diagonal that is not a class: the flip cannot be used
+    assert flip_label_map(['up_right', 'down_left'], 'horizontal') is None
+    assert flip_label_map(['up_right', 'down_left'], 'vertical') is None
+    with pytest.raises(KeyError):
+        flip_label_map(bars, 'diagonal')
+
+
+@pytest.mark.parametrize('name', sorted(VARIANTS))
+def test_flip_label_map_is_an_involution(name):
+    classes = VARIANTS[name].classes
+    for direction in ('horizontal', 'vertical'):
+        mapping = flip_label_map(classes, direction)
+        if mapping is None:
+            continue
+        full = {i: mapping.get(i, i) for i in range(len(classes))}
+        assert all(full[full[i]] == i for i in full)
+        for a, b in mapping.items():  # mirrored speeds are equal
+            dxa, dya, ra = ALL_MOTIONS[classes[a]]
+            dxb, dyb, rb = ALL_MOTIONS[classes[b]]
+            assert (abs(dxa), abs(dya), abs(ra)) == (abs(dxb), abs(dyb),
+                                                     abs(rb))
+
+
+def test_mirrored_video_moves_like_its_mapped_class():
+    """A horizontally mirrored 'right_fast' video moves as 'left_fast'."""
+    spec = VARIANTS['holdout-b']
+    label = spec.classes.index('right_fast')
+    video = render_spec_video(label, np.random.default_rng(5), spec)
+    mirrored = video[:, :, ::-1]
+    x0, _ = object_centre(mirrored, 0)
+    x1, _ = object_centre(mirrored, 4)
+    assert x1 < x0  # moves left
+    mapped = flip_label_map(spec.classes, 'horizontal')[label]
+    assert spec.classes[mapped] == 'left_fast'
 
 
 @pytest.mark.parametrize('name', sorted(VARIANTS))

@@ -9,6 +9,7 @@ Settings that hold paths reach the tools as a small child config written by
 removes every space from a value, so a path with spaces would be lost.
 """
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -171,6 +172,64 @@ MOTION_MODELS = {
 }
 
 
+def flipped_train_pipeline(config: str, classes) -> list:
+    """``config``'s training pipeline with its ``Flip`` steps relabelled for
+    a motion dataset of ``classes`` (``data_tools.motion.flip_label_map``);
+    a flip that would make a motion outside ``classes`` is dropped."""
+    from data_tools.motion import flip_label_map
+    from mmengine.config import Config
+    pipeline = Config.fromfile(
+        config).to_dict()['train_dataloader']['dataset']['pipeline']
+    out = []
+    for step in pipeline:
+        if step['type'] == 'Flip':
+            mapping = flip_label_map(classes, step['direction'])
+            if mapping is None:
+                continue
+            step = dict(step, flip_label_map=mapping)
+        out.append(step)
+    return out
+
+
+def recipe_fingerprint(base: str,
+                       settings: Dict[str, object],
+                       manifest: dict,
+                       stage1_recipe=None) -> str:
+    """SHA-256 of what decides a motion run's result: the resolved base
+    config, the run's settings, the dataset's manifest and, for stage 2, the
+    fingerprint of the stage 1 it starts from."""
+    from mmengine.config import Config
+    material = json.dumps(
+        dict(
+            base=Config.fromfile(base).pretty_text,
+            settings=settings,
+            manifest=manifest,
+            stage1=stage1_recipe),
+        sort_keys=True,
+        default=repr)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def set_aside_other_recipe(work_dir: str, recipe: str, log=print) -> None:
+    """Rename ``work_dir`` to ``<work_dir>.stale-<its fingerprint>`` when
+    it was made with another recipe (another config, settings, dataset or
+    stage 1), so that the run is redone instead of resumed or read back."""
+    if not osp.isdir(work_dir) or not os.listdir(work_dir):
+        return
+    path = osp.join(work_dir, 'RECIPE')
+    made = open(path).read().strip() if osp.isfile(path) else 'unknown'
+    if made == recipe:
+        return
+    stale = f'{work_dir}.stale-{made[:12]}'
+    n = 1
+    while osp.exists(stale):
+        stale = f'{work_dir}.stale-{made[:12]}-{n}'
+        n += 1
+    log(f'{work_dir} was made with another recipe ({made[:12]}, now '
+        f'{recipe[:12]}): moved to {stale}, redoing the run')
+    os.replace(work_dir, stale)
+
+
 def motion_run(repo: str,
                variant: str,
                seed: int,
@@ -183,7 +242,10 @@ def motion_run(repo: str,
 
     ``run_root/<model>/`` is the training work dir; ``result.json`` there is
     written last, so a finished run is read back, not redone. A stage-2 model
-    first runs (or reads) stage 1 of the same ``run_root``.
+    first runs (or reads) stage 1 of the same ``run_root``. A work dir made
+    with another recipe (:func:`recipe_fingerprint`, kept in its ``RECIPE``
+    file) is renamed aside and the run redone, so a changed config never
+    reads back or resumes an old run.
 
     Args:
         repo: the repository root (the tools run there).
@@ -196,7 +258,7 @@ def motion_run(repo: str,
 
     Returns:
         ``dict(variant, seed, model, top1 (%), clips, clips_per_s,
-        num_classes, checkpoint, seconds)``.
+        num_classes, checkpoint, recipe, seconds)``.
     """
     import sys
     import time
@@ -204,9 +266,6 @@ def motion_run(repo: str,
     from data_tools.motion import make_motion_dataset
     work_dir = osp.join(run_root, model)
     out = osp.join(work_dir, 'result.json')
-    if osp.isfile(out):
-        with open(out) as f:
-            return json.load(f)
     manifest = make_motion_dataset(
         osp.join(repo, data_root), variant=variant, log=log)
     num_classes = len(manifest['classes'])
@@ -214,6 +273,7 @@ def motion_run(repo: str,
     settings['randomness.seed'] = seed
     settings['model.cls_head.num_classes'] = num_classes
     name, components = MOTION_MODELS[model]
+    stage1_recipe = None
     if components is None:
         base = OFFMOTION_STAGE1
     else:
@@ -225,12 +285,26 @@ def motion_run(repo: str,
             data_root=data_root,
             run_root=run_root,
             log=log)
+        stage1_recipe = stage1['recipe']
         base = OFFMOTION_STAGE2
         settings.update({
-            'load_from': stage1['checkpoint'],
-            'model.neck.num_classes': num_classes,
-            'model.neck.components': components
+            'load_from':
+            stage1['checkpoint'],
+            'model.neck.num_classes':
+            num_classes,
+            'model.neck.components':
+            components,
+            'train_dataloader.dataset.pipeline':
+            flipped_train_pipeline(osp.join(repo, base), manifest['classes'])
         })
+    recipe = recipe_fingerprint(
+        osp.join(repo, base), settings, manifest, stage1_recipe)
+    set_aside_other_recipe(work_dir, recipe, log)
+    if osp.isfile(out):
+        with open(out) as f:
+            return json.load(f)
+    os.makedirs(work_dir, exist_ok=True)
+    atomic_write_text(osp.join(work_dir, 'RECIPE'), recipe + '\n')
     config = job_config(
         osp.join(repo, base), osp.join(work_dir, 'job_config.py'), settings)
     py = sys.executable
@@ -271,6 +345,7 @@ def motion_run(repo: str,
         clips_per_s=summary['clips_per_s'],
         num_classes=num_classes,
         checkpoint=checkpoint,
+        recipe=recipe,
         seconds=round(time.time() - start, 1))
     atomic_write_text(out, json.dumps(result, indent=1))
     return result

@@ -214,3 +214,36 @@ def test_spec_rejects_bad_settings(kwargs, message):
 def test_every_class_of_every_variant_is_a_known_motion():
     for spec in VARIANTS.values():
         assert set(spec.classes) <= set(ALL_MOTIONS)
+
+
+def test_reversal_count_sees_bounces_not_wraps():
+    from analysis_tools.motion_reversals import (count_reversals, object_steps)
+    wrap = VARIANTS['photo-objects']
+    right = wrap.classes.index('right')
+    for seed in range(3):  # wraps around the edge, never turns
+        video = render_spec_video(right, np.random.default_rng(seed), wrap)
+        steps = object_steps(video, 0)
+        assert np.median(steps) > 0.5  # moves right
+        assert count_reversals(steps) == 0
+    bounce = VARIANTS['bounce-small']
+    fast = bounce.classes.index('right_fast')
+    counts = [
+        count_reversals(
+            object_steps(
+                render_spec_video(fast, np.random.default_rng(seed), bounce),
+                0)) for seed in range(4)
+    ]
+    # 3 px a frame for 31 frames is about the frame's width: most reflect
+    # (seed 3 starts far enough from the edge to pass without turning)
+    assert counts == [2, 1, 1, 0], counts
+    slow = bounce.classes.index('right_slow')  # fits inside: never turns
+    video = render_spec_video(slow, np.random.default_rng(0), bounce)
+    assert count_reversals(object_steps(video, 0)) == 0
+
+
+def test_count_reversals_ignores_single_mismeasured_steps():
+    from analysis_tools.motion_reversals import count_reversals
+    assert count_reversals(np.array([1., 1., -1., 1., 1.])) == 0
+    assert count_reversals(np.array([1., 1., 1., -1., -1., -1.])) == 1
+    assert count_reversals(np.array([1., 1., -2., -2., 0.1, 3., 3.])) == 2
+    assert count_reversals(np.array([0.2, -0.3, 0.1])) == 0

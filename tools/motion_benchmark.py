@@ -23,6 +23,7 @@ configs/off_tsn); pass ``--holdout`` to add them.
     python tools/motion_benchmark.py                       # 3 variants x 3 seeds
     python tools/motion_benchmark.py --variants bars --seeds 0 --models tsn off
     python tools/motion_benchmark.py --holdout --table-only
+    python tools/motion_benchmark.py --holdout --reversals  # no training
 
 A killed run continues where it stopped: each model's ``result.json`` is
 written last, training resumes from its last checkpoint (``--resume``, once
@@ -69,6 +70,11 @@ def parse_args(argv=None):
         '--table-only',
         action='store_true',
         help='print the table of the finished runs, train nothing')
+    parser.add_argument(
+        '--reversals',
+        action='store_true',
+        help='count the test videos whose object reverses its direction '
+        '(a limit of models that average their segments), train nothing')
     args = parser.parse_args(argv)
     if args.holdout:
         from data_tools.motion import HOLDOUT_VARIANTS
@@ -159,9 +165,29 @@ def print_table(args, table):
                             for name, ok in checks) + ' (every seed)')
 
 
+def print_reversals(args):
+    from analysis_tools.motion_reversals import split_reversals
+    from data_tools.motion import make_motion_dataset
+    print('test videos whose object reverses its direction (translations; '
+          'reversals per video)')
+    for variant in args.variants:
+        root = osp.join(REPO, args.data_root, variant)
+        make_motion_dataset(root, variant=variant, log=lambda m: None)
+        table = split_reversals(root)
+        moving = sum(len(v) for v in table.values())
+        reversing = sum(c > 0 for v in table.values() for c in v)
+        print(f'  {variant}: {reversing} of {moving}')
+        for name, counts in table.items():
+            if any(counts):
+                print(f'    {name}: {counts}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     start = time.time()
+    if args.reversals:
+        print_reversals(args)
+        return
     if not args.table_only:
         # seed-major: a partial run still covers every variant
         for seed in args.seeds:

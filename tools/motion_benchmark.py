@@ -104,16 +104,29 @@ def train_and_test(args, variant, seed, model):
 
 
 def collect(args):
-    table = {}
+    """``{(variant, model): [(seed, top1)]}`` of the finished runs made
+    with today's recipe; older runs are counted and left out."""
+    from job_tools.runs import current_result
+    table, stale = {}, []
     for variant in args.variants:
         for model in args.models:
             values = []
             for seed in args.seeds:
-                path = result_path(args, variant, seed, model)
-                if osp.isfile(path):
-                    with open(path) as f:
-                        values.append((seed, json.load(f)['top1']))
+                result = current_result(
+                    REPO,
+                    variant,
+                    seed,
+                    model,
+                    data_root=f'{args.data_root}/{variant}',
+                    run_root=run_root(args, variant, seed))
+                if result is not None:
+                    values.append((seed, result['top1']))
+                elif osp.isfile(result_path(args, variant, seed, model)):
+                    stale.append(f'{variant}/seed{seed}/{model}')
             table[variant, model] = values
+    if stale:
+        print(f'left out, made with another recipe (rerun without '
+              f'--table-only to redo): {", ".join(stale)}')
     return table
 
 

@@ -14,7 +14,7 @@ import json
 import os
 import os.path as osp
 import subprocess
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
 from off_plugins.safe_pickle import load_prediction_dump
 from off_plugins.utils import atomic_write_text, shipped_file
@@ -230,6 +230,79 @@ def set_aside_other_recipe(work_dir: str, recipe: str, log=print) -> None:
     os.replace(work_dir, stale)
 
 
+def motion_job(repo: str,
+               variant: str,
+               seed: int,
+               model: str,
+               *,
+               data_root: str,
+               stage1: Optional[dict] = None,
+               log=print) -> Tuple[str, Dict[str, object], str]:
+    """The config, settings and recipe fingerprint of one motion run.
+
+    Args:
+        stage1: the finished stage-1 result of the same variant and seed
+            (its ``checkpoint`` and ``recipe``); needed by stage-2 models.
+
+    Returns:
+        ``(base config path, settings for job_config, fingerprint)``.
+    """
+    from data_tools.motion import make_motion_dataset
+    manifest = make_motion_dataset(
+        osp.join(repo, data_root), variant=variant, log=log)
+    num_classes = len(manifest['classes'])
+    settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
+    settings['randomness.seed'] = seed
+    settings['model.cls_head.num_classes'] = num_classes
+    components = MOTION_MODELS[model][1]
+    if components is None:
+        base = osp.join(repo, OFFMOTION_STAGE1)
+    else:
+        if stage1 is None:
+            raise ValueError(f'{model} is a stage-2 model: pass the stage-1 '
+                             'result it starts from')
+        base = osp.join(repo, OFFMOTION_STAGE2)
+        settings.update({
+            'load_from':
+            stage1['checkpoint'],
+            'model.neck.num_classes':
+            num_classes,
+            'model.neck.components':
+            components,
+            'train_dataloader.dataset.pipeline':
+            flipped_train_pipeline(base, manifest['classes'])
+        })
+    recipe = recipe_fingerprint(base, settings, manifest,
+                                None if stage1 is None else stage1['recipe'])
+    return base, settings, recipe
+
+
+def current_result(repo: str, variant: str, seed: int, model: str, *,
+                   data_root: str, run_root: str) -> Optional[dict]:
+    """The finished result of a motion run if it was made with today's
+    recipe (and, for stage 2, on today's stage 1); None otherwise."""
+    path = osp.join(run_root, model, 'result.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        result = json.load(f)
+    stage1 = None
+    if MOTION_MODELS[model][1] is not None:
+        stage1 = current_result(
+            repo, variant, seed, 'tsn', data_root=data_root, run_root=run_root)
+        if stage1 is None:
+            return None
+    recipe = motion_job(
+        repo,
+        variant,
+        seed,
+        model,
+        data_root=data_root,
+        stage1=stage1,
+        log=lambda message: None)[2]
+    return result if result.get('recipe') == recipe else None
+
+
 def motion_run(repo: str,
                variant: str,
                seed: int,
@@ -263,20 +336,11 @@ def motion_run(repo: str,
     import sys
     import time
 
-    from data_tools.motion import make_motion_dataset
     work_dir = osp.join(run_root, model)
     out = osp.join(work_dir, 'result.json')
-    manifest = make_motion_dataset(
-        osp.join(repo, data_root), variant=variant, log=log)
-    num_classes = len(manifest['classes'])
-    settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
-    settings['randomness.seed'] = seed
-    settings['model.cls_head.num_classes'] = num_classes
     name, components = MOTION_MODELS[model]
-    stage1_recipe = None
-    if components is None:
-        base = OFFMOTION_STAGE1
-    else:
+    stage1 = None
+    if components is not None:
         stage1 = motion_run(
             repo,
             variant,
@@ -285,28 +349,21 @@ def motion_run(repo: str,
             data_root=data_root,
             run_root=run_root,
             log=log)
-        stage1_recipe = stage1['recipe']
-        base = OFFMOTION_STAGE2
-        settings.update({
-            'load_from':
-            stage1['checkpoint'],
-            'model.neck.num_classes':
-            num_classes,
-            'model.neck.components':
-            components,
-            'train_dataloader.dataset.pipeline':
-            flipped_train_pipeline(osp.join(repo, base), manifest['classes'])
-        })
-    recipe = recipe_fingerprint(
-        osp.join(repo, base), settings, manifest, stage1_recipe)
+    base, settings, recipe = motion_job(
+        repo,
+        variant,
+        seed,
+        model,
+        data_root=data_root,
+        stage1=stage1,
+        log=log)
     set_aside_other_recipe(work_dir, recipe, log)
     if osp.isfile(out):
         with open(out) as f:
             return json.load(f)
     os.makedirs(work_dir, exist_ok=True)
     atomic_write_text(osp.join(work_dir, 'RECIPE'), recipe + '\n')
-    config = job_config(
-        osp.join(repo, base), osp.join(work_dir, 'job_config.py'), settings)
+    config = job_config(base, osp.join(work_dir, 'job_config.py'), settings)
     py = sys.executable
     done = osp.join(work_dir, 'TRAINED')
     start = time.time()
@@ -343,7 +400,7 @@ def motion_run(repo: str,
         top1=100 * summary['top1'],
         clips=summary['clips'],
         clips_per_s=summary['clips_per_s'],
-        num_classes=num_classes,
+        num_classes=settings['model.cls_head.num_classes'],
         checkpoint=checkpoint,
         recipe=recipe,
         seconds=round(time.time() - start, 1))

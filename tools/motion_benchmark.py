@@ -32,7 +32,6 @@ data or stage 1 changed since) is renamed ``<model>.stale-<fingerprint>``
 and redone, never read back.
 """
 import argparse
-import json
 import os.path as osp
 import statistics
 import time

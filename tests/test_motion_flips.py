@@ -120,3 +120,17 @@ def test_a_run_of_another_recipe_is_set_aside_not_reused(tmp_path):
     (work_dir / 'epoch_5.pth').write_text('')
     set_aside_other_recipe(str(work_dir), 'bbb', log=lambda m: None)
     assert (tmp_path / 'off.stale-unknown-1' / 'epoch_5.pth').exists()
+
+
+def test_table_only_trains_nothing_and_prints_markdown(tmp_path, capsys):
+    from tool_loader import load_tool
+    bench = load_tool('motion_benchmark.py')
+    bench.main([
+        '--table-only', '--markdown', '--variants', 'bars', '--seeds', '0',
+        '--work-dir',
+        str(tmp_path / 'runs')
+    ])
+    out = capsys.readouterr().out
+    assert '| TSN + OFF | - |' in out
+    assert '| `bars` | - | - | - | - |' in out
+    assert not (tmp_path / 'runs').exists()

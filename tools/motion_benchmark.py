@@ -70,6 +70,10 @@ def parse_args(argv=None):
         action='store_true',
         help='print the table of the finished runs, train nothing')
     parser.add_argument(
+        '--markdown',
+        action='store_true',
+        help='also print the tables as Markdown (means and per seed)')
+    parser.add_argument(
         '--reversals',
         action='store_true',
         help='count the test videos whose object reverses its direction '
@@ -144,6 +148,29 @@ def paired_gaps(table, variant, a, b):
     return [left[s] - right[s] for s in sorted(set(left) & set(right))]
 
 
+def print_markdown(args, table):
+    names = [MOTION_MODELS[m][0] for m in args.models]
+    print('\n| model | ' + ' | '.join(f'`{v}`' for v in args.variants) + ' |')
+    print('| --- |' + ' --- |' * len(args.variants))
+    for model, name in zip(args.models, names):
+        cells = []
+        for variant in args.variants:
+            tops = [v for _, v in table[variant, model]]
+            cells.append('-' if not tops else f'{tops[0]:.1f} (n=1)' if len(
+                tops) == 1 else f'{statistics.mean(tops):.1f} ± '
+                         f'{statistics.stdev(tops):.1f}')
+        print(f'| {name} | ' + ' | '.join(cells) + ' |')
+    print('\n| variant | ' + ' | '.join(names) + ' |')
+    print('| --- |' + ' --- |' * len(names))
+    for variant in args.variants:
+        cells = [
+            ', '.join(f'{v:.1f}'
+                      for _, v in sorted(table[variant, model])) or '-'
+            for model in args.models
+        ]
+        print(f'| `{variant}` | ' + ' | '.join(cells) + ' |')
+
+
 def print_table(args, table):
     width = 24
     print('\nmotion benchmark: top-1 % on each variant\'s test videos, '
@@ -206,7 +233,10 @@ def main(argv=None):
             for variant in args.variants:
                 for model in args.models:
                     train_and_test(args, variant, seed, model)
-    print_table(args, collect(args))
+    table = collect(args)
+    print_table(args, table)
+    if args.markdown:
+        print_markdown(args, table)
     print(
         f'\nwall time {time.time() - start:.0f} s; runs under {args.work_dir}')
 

@@ -57,8 +57,10 @@ def test_flip_label_map_mirrors_motion():
     # a mirrored diagonal that is not a class: the flip cannot be used
     assert flip_label_map(['up_right', 'down_left'], 'horizontal') is None
     assert flip_label_map(['up_right', 'down_left'], 'vertical') is None
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="got 'diagonal'"):
         flip_label_map(bars, 'diagonal')
+    with pytest.raises(ValueError, match='sideways'):
+        flip_label_map(['right', 'sideways'], 'horizontal')
 
 
 @pytest.mark.parametrize('name', sorted(VARIANTS))

@@ -95,15 +95,17 @@ def result_path(args, variant, seed, model):
     return osp.join(run_root(args, variant, seed), model, 'result.json')
 
 
-def train_and_test(args, variant, seed, model):
-    from job_tools.runs import motion_run
-    return motion_run(
-        REPO,
-        variant,
-        seed,
-        model,
+def location(args, variant, seed):
+    """The ``data_root`` and ``run_root`` of ``job_tools.runs``' runs."""
+    return dict(
         data_root=f'{args.data_root}/{variant}',
         run_root=run_root(args, variant, seed))
+
+
+def train_and_test(args, variant, seed, model):
+    from job_tools.runs import motion_run
+    return motion_run(REPO, variant, seed, model,
+                      **location(args, variant, seed))
 
 
 def collect(args):
@@ -115,13 +117,8 @@ def collect(args):
         for model in args.models:
             values = []
             for seed in args.seeds:
-                result = current_result(
-                    REPO,
-                    variant,
-                    seed,
-                    model,
-                    data_root=f'{args.data_root}/{variant}',
-                    run_root=run_root(args, variant, seed))
+                result = current_result(REPO, variant, seed, model,
+                                        **location(args, variant, seed))
                 if result is not None:
                     values.append((seed, result['top1']))
                 elif osp.isfile(result_path(args, variant, seed, model)):
@@ -133,13 +130,15 @@ def collect(args):
     return table
 
 
-def fmt(values):
+def fmt(values, count=True):
+    """Mean ± std of ``[(seed, top1)]``, with ``(n=...)`` if ``count``."""
     if not values:
         return '-'
     tops = [v for _, v in values]
+    n = f' (n={len(tops)})' if count else ''
     if len(tops) == 1:
         return f'{tops[0]:.1f} (n=1)'
-    return f'{statistics.mean(tops):.1f} ± {statistics.stdev(tops):.1f} (n={len(tops)})'
+    return f'{statistics.mean(tops):.1f} ± {statistics.stdev(tops):.1f}{n}'
 
 
 def paired_gaps(table, variant, a, b):
@@ -153,12 +152,7 @@ def print_markdown(args, table):
     print('\n| model | ' + ' | '.join(f'`{v}`' for v in args.variants) + ' |')
     print('| --- |' + ' --- |' * len(args.variants))
     for model, name in zip(args.models, names):
-        cells = []
-        for variant in args.variants:
-            tops = [v for _, v in table[variant, model]]
-            cells.append('-' if not tops else f'{tops[0]:.1f} (n=1)' if len(
-                tops) == 1 else f'{statistics.mean(tops):.1f} ± '
-                         f'{statistics.stdev(tops):.1f}')
+        cells = [fmt(table[v, model], count=False) for v in args.variants]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     print('\n| variant | ' + ' | '.join(names) + ' |')
     print('| --- |' + ' --- |' * len(names))

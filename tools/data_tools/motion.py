@@ -191,7 +191,14 @@ def flip_label_map(classes, direction: str) -> Optional[Dict[int, int]]:
         None where the flip makes a motion that is not one of ``classes``
         (that flip cannot augment the set).
     """
-    sx, sy = {'horizontal': (-1, 1), 'vertical': (1, -1)}[direction]
+    signs = {'horizontal': (-1, 1), 'vertical': (1, -1)}
+    if direction not in signs:
+        raise ValueError(f"direction must be 'horizontal' or 'vertical', "
+                         f'got {direction!r}')
+    unknown = [name for name in classes if name not in ALL_MOTIONS]
+    if unknown:
+        raise ValueError(f'classes {unknown} are not motions of ALL_MOTIONS')
+    sx, sy = signs[direction]
     index = {ALL_MOTIONS[name]: i for i, name in enumerate(classes)}
     mapping = {}
     for i, name in enumerate(classes):

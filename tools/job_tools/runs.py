@@ -172,13 +172,19 @@ MOTION_MODELS = {
 }
 
 
-def flipped_train_pipeline(config: str, classes) -> list:
+def _loaded(config):
+    """A config path, or an mmengine ``Config`` already read from one."""
+    from mmengine.config import Config
+    return config if isinstance(config, Config) else Config.fromfile(config)
+
+
+def flipped_train_pipeline(config, classes) -> list:
     """``config``'s training pipeline with its ``Flip`` steps relabelled for
     a motion dataset of ``classes`` (``data_tools.motion.flip_label_map``);
-    a flip that would make a motion outside ``classes`` is dropped."""
+    a flip that would make a motion outside ``classes`` is dropped.
+    ``config``: a path or a loaded mmengine ``Config``."""
     from data_tools.motion import flip_label_map
-    from mmengine.config import Config
-    pipeline = Config.fromfile(
+    pipeline = _loaded(
         config).to_dict()['train_dataloader']['dataset']['pipeline']
     out = []
     for step in pipeline:
@@ -191,17 +197,17 @@ def flipped_train_pipeline(config: str, classes) -> list:
     return out
 
 
-def recipe_fingerprint(base: str,
+def recipe_fingerprint(base,
                        settings: Dict[str, object],
                        manifest: dict,
                        stage1_recipe=None) -> str:
     """SHA-256 of what decides a motion run's result: the resolved base
-    config, the run's settings, the dataset's manifest and, for stage 2, the
-    fingerprint of the stage 1 it starts from."""
-    from mmengine.config import Config
+    config (a path or a loaded mmengine ``Config``), the run's settings, the
+    dataset's manifest and, for stage 2, the fingerprint of the stage 1 it
+    starts from."""
     material = json.dumps(
         dict(
-            base=Config.fromfile(base).pretty_text,
+            base=_loaded(base).pretty_text,
             settings=settings,
             manifest=manifest,
             stage1=stage1_recipe),
@@ -217,7 +223,10 @@ def set_aside_other_recipe(work_dir: str, recipe: str, log=print) -> None:
     if not osp.isdir(work_dir) or not os.listdir(work_dir):
         return
     path = osp.join(work_dir, 'RECIPE')
-    made = open(path).read().strip() if osp.isfile(path) else 'unknown'
+    made = 'unknown'
+    if osp.isfile(path):
+        with open(path) as f:
+            made = f.read().strip()
     if made == recipe:
         return
     stale = f'{work_dir}.stale-{made[:12]}'
@@ -262,6 +271,8 @@ def motion_job(repo: str,
             raise ValueError(f'{model} is a stage-2 model: pass the stage-1 '
                              'result it starts from')
         base = osp.join(repo, OFFMOTION_STAGE2)
+    cfg = _loaded(base)  # read once: the flips' maps and the fingerprint
+    if components is not None:
         settings.update({
             'load_from':
             stage1['checkpoint'],
@@ -270,9 +281,9 @@ def motion_job(repo: str,
             'model.neck.components':
             components,
             'train_dataloader.dataset.pipeline':
-            flipped_train_pipeline(base, manifest['classes'])
+            flipped_train_pipeline(cfg, manifest['classes'])
         })
-    recipe = recipe_fingerprint(base, settings, manifest,
+    recipe = recipe_fingerprint(cfg, settings, manifest,
                                 None if stage1 is None else stage1['recipe'])
     return base, settings, recipe
 

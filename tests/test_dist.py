@@ -10,6 +10,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -112,19 +113,11 @@ def data_options(root, batch_size):
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, tiny_offmotion):
     """Train with 2 and 1 processes, test one checkpoint with 2 and 1."""
-    from data_tools.motion import make_motion_dataset
     tmp = tmp_path_factory.mktemp('dist')
     root = str(tmp / 'offmotion')
-    make_motion_dataset(
-        root, {
-            'train': 1,
-            'val': 1
-        },
-        size=32,
-        num_frames=16,
-        log=lambda msg: None)
+    shutil.copytree(tiny_offmotion, root)  # a val subset is written into it
     with open(osp.join(root, 'offmotion_val_list_videos.txt')) as f:
         lines = f.readlines()[:NUM_VAL]
     with open(osp.join(root, 'val_subset.txt'), 'w') as f:

@@ -2,13 +2,14 @@
 import json
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
 from data_tools.flow import extract_flow_list
-from data_tools.motion import MOTION_CLASSES, make_motion_dataset
+from data_tools.motion import MOTION_CLASSES
 from test_mmaction_e2e import REPO, TOOLS, tool
 
 CONFIGS = osp.join(REPO, 'configs', 'off_tsn')
@@ -20,16 +21,9 @@ DIFF1 = osp.join(CONFIGS, 'tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py')
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('offmotion'))
-    make_motion_dataset(
-        root, {
-            'train': 1,
-            'val': 1
-        },
-        size=32,
-        num_frames=16,
-        log=lambda msg: None)
+def data(tmp_path_factory, tiny_offmotion):
+    root = str(tmp_path_factory.mktemp('offmotion') / 'data')
+    shutil.copytree(tiny_offmotion, root)  # flow is extracted into it
     for split in ('train', 'val'):
         extract_flow_list(
             f'{root}/offmotion_{split}_list_videos.txt',

@@ -23,6 +23,10 @@ DEMO_MATCHED = DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py'
 DEMO_MULTI = DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 DEMO_OFF2 = DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 DEMO_OFF3 = DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_MULTI_BLEND = DEMO + \
+    'dncnn-mf3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_OFF3_BLEND = DEMO + \
+    'dncnn-off3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 
 
 def build(path):
@@ -143,6 +147,50 @@ def test_neighbours_reach_the_output_only_with_off():
     assert not torch.allclose(net(frames), net(moved))
 
 
+
+
+def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
+    init_default_scope('off_plugins')
+    import off_plugins.restoration  # noqa: F401
+    model = MODELS.build(
+        dict(
+            type='DnCNNOFF',
+            num_frames=3,
+            channels=8,
+            head_convs=1,
+            merge_convs=1,
+            tail_convs=2,
+            off_channels=4,
+            output='blend',
+            init_cfg=dict(
+                type='Xavier', layer='Conv2d', distribution='uniform')))
+    model.init_weights()
+    net = model.net
+    # the configs' Xavier init reaches every conv but the blend's last,
+    # which starts at zero: equal weights, the plain mean of the frames
+    assert len(convs(net.blend)) == 2
+    assert not net.blend[-1].weight.any() and not net.blend[-1].bias.any()
+    assert convs(net.blend)[0].weight.any()
+    last = convs(net.tail)[-1]
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+    frames = torch.rand(2, 3, 3, 10, 10)
+    torch.testing.assert_close(net(frames), frames.mean(1))
+    # a large centre logit gives back the centre frame, a large neighbour
+    # logit that neighbour
+    for index in (1, 2):
+        with torch.no_grad():
+            net.blend[-1].bias.zero_()
+            net.blend[-1].bias[index] = 50.0
+        torch.testing.assert_close(net(frames), frames[:, index])
+    # the weights are trained: the blend gets a gradient
+    net(frames).sum().backward()
+    assert net.blend[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="output must be 'centre' or"):
+        DnCNNOFFNet(output='mean')
+    with pytest.raises(ValueError, match='num_convs must be >= 1'):
+        DnCNNOFFNet(output='blend', blend_convs=0)
+
 def num_params(module):
     return sum(p.numel() for p in module.parameters())
 
@@ -170,6 +218,17 @@ def test_demo_controls_match_dncnn_off3_capacity():
     assert off2.num_frames == 2
     assert convs(off2.net.merge)[0].in_channels * 2 == \
         convs(net.merge)[0].in_channels
+    # the learned-blend pair: the same two models plus the same blend
+    _, off3_blend = build(DEMO_OFF3_BLEND)
+    _, multi_blend = build(DEMO_MULTI_BLEND)
+    assert net.output == multi.net.output == 'centre'
+    for blended, plain in ((off3_blend, off3), (multi_blend, multi)):
+        assert blended.net.output == 'blend'
+        assert blended.net.off.components == plain.net.off.components
+        assert num_params(blended) - num_params(plain) == \
+            num_params(blended.net.blend)
+    assert num_params(off3_blend.net.blend) == \
+        num_params(multi_blend.net.blend)
 
 
 @pytest.mark.parametrize('components', ['none', 'temporal'])

@@ -115,6 +115,14 @@ class DnCNNOFFNet(nn.Module):
         spatial_channels: width feeding the spatial gradients, see
             :class:`OFFLayer`; ``None`` reuses the reduced features.
         kernel: spatial-gradient kernels of the OFF layer.
+        output: how the restored frame is formed. ``'centre'`` (Fig. 6):
+            the centre frame minus the predicted residual. ``'blend'`` (not
+            in the paper): ``blend_convs`` convolutions on the fused
+            features predict, per pixel, softmax weights over the ``T``
+            frames, and the restored frame is the frames' weighted sum minus
+            the residual; a learned temporal blend. Its last convolution
+            starts at zero, so training starts from the plain temporal mean.
+        blend_convs: depth of the blend weights' sub-network.
         components: what the OFF layer passes on per pair, see
             :class:`OFFLayer`: ``'full'`` (Fig. 6), ``'temporal'`` (the
             temporal difference only) or ``'none'`` (no OFF: the reduced
@@ -137,9 +145,15 @@ class DnCNNOFFNet(nn.Module):
                  spatial_channels: Optional[int] = None,
                  kernel: str = 'paper',
                  components: str = 'full',
+                 output: str = 'centre',
+                 blend_convs: int = 2,
                  act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         check_segments(num_frames, num_frames)
+        if output not in ('centre', 'blend'):
+            raise ValueError("output must be 'centre' or 'blend', got "
+                             f'{output!r}')
+        self.output = output
         self.num_frames = num_frames
         self.in_channels = in_channels
         self.head = plain_convs(
@@ -172,6 +186,25 @@ class DnCNNOFFNet(nn.Module):
             tail_convs,
             final_act=False,
             act_layer=act_layer)
+        if output == 'blend':
+            self.blend = plain_convs(
+                channels,
+                num_frames,
+                channels,
+                blend_convs,
+                final_act=False,
+                act_layer=act_layer)
+            self.init_weights()
+
+    def init_weights(self) -> None:
+        """Zero the blend's last convolution: equal weights at the start.
+
+        mmengine calls this after the wrapping model's ``init_cfg`` (Xavier
+        on every ``Conv2d`` in the configs), so the zero start holds.
+        """
+        if self.output == 'blend':
+            nn.init.zeros_(self.blend[-1].weight)
+            nn.init.zeros_(self.blend[-1].bias)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, self.num_frames, self.in_channels)
@@ -183,4 +216,9 @@ class DnCNNOFFNet(nn.Module):
             1, 2)  # (N, (T-1)*C_off, H, W)
         centre = feat.unflatten(0, (n, t))[:, c]  # (N, C, H, W)
         fused = self.merge_act(centre + self.merge(motion))  # (N, C, H, W)
-        return frames[:, c] - self.tail(fused)  # (N, in_channels, H, W)
+        if self.output == 'centre':
+            base = frames[:, c]  # (N, in_channels, H, W)
+        else:
+            weights = self.blend(fused).softmax(1)  # (N, T, H, W)
+            base = (weights.unsqueeze(2) * frames).sum(1)
+        return base - self.tail(fused)  # (N, in_channels, H, W)

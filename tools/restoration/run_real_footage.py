@@ -62,6 +62,10 @@ DEMO_CONFIGS = {
     DEMO + 'dncnn-off2-d13c32_1xb2-96px_real-footage-jpeg2000.py',
     'DnCNN_OFF(3)':
     DEMO + 'dncnn-off3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'multi-frame(3)+blend':
+    DEMO + 'dncnn-mf3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(3)+blend':
+    DEMO + 'dncnn-off3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py',
 }
 LEGEND = {
     'DnCNN':
@@ -77,6 +81,12 @@ LEGEND = {
     'frames (t-1, t)',
     'DnCNN_OFF(3)':
     'frames (t-1, t, t+1)',
+    'multi-frame(3)+blend':
+    'multi-frame(3) with the learned temporal blend',
+    'DnCNN_OFF(3)+blend':
+    'DnCNN_OFF(3) with a learned temporal blend (not in the paper): '
+    'per-pixel softmax weights over the 3 frames from the fused '
+    'features; the residual is taken from the weighted sum',
     BLEND:
     'no network: frame t averaged with t-1 and t+1 where they '
     f'differ by < {BLEND_THRESHOLD:g}/255 (5x5 box mean)',
@@ -376,6 +386,7 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
     by = {(r['model'], r['seed']): r for r in runs}
     names = list(dict.fromkeys(r['model'] for r in runs))
     ref = names[0]
+    w = max(len(n) for n in names)
     clips = list(by[(ref, seeds[0])]['clips'])
     ranked = sorted(clips, key=lambda c: motion[c])
     third = max(1, len(ranked) // 3)
@@ -419,7 +430,7 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
         sm, ss = spread(s)
         gm, gs = spread(gain['all'])
         rows.append(
-            f'{name:15s} {runs_n[0]["params"] / 1e3:6.0f}k '
+            f'{name:{w}s} {runs_n[0]["params"] / 1e3:6.0f}k '
             f'{pm:7.2f} ± {ps:4.2f}  {sm:.4f} ± {ss:.4f}  '
             f'{gm:+6.2f} ± {gs:4.2f} '
             f'[{" ".join(f"{g:+.2f}" for g in gain["all"])}]  '
@@ -436,10 +447,10 @@ def summarise(runs: List[dict], seeds: Sequence[int], motion: Dict[str, float],
         f'{g["most"]["input_PSNR"]:.2f} dB) and the least '
         f'({g["least"]["motion"]:.1f}, input {g["least"]["input_PSNR"]:.2f} '
         'dB) motion',
-        f'{"":15s} {"params":>7s} {"PSNR (dB)":>14s}  {"SSIM":>15s}  '
+        f'{"":{w}s} {"params":>7s} {"PSNR (dB)":>14s}  {"SSIM":>15s}  '
         f'{"gain (dB)":>14s} {"per seed":>{6 * len(seeds) + 1}s}  '
         f'{"most":>6s} {"least":>6s}  {"train s":>6s} {"CPU s":>6s}',
-        f'{"input":15s} {"":7s} {inp_psnr:7.2f}{"":9s}{inp_ssim:.4f}',
+        f'{"input":{w}s} {"":7s} {inp_psnr:7.2f}{"":9s}{inp_ssim:.4f}',
     ] + rows
     return '\n'.join(lines), numbers
 

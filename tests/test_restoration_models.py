@@ -147,8 +147,6 @@ def test_neighbours_reach_the_output_only_with_off():
     assert not torch.allclose(net(frames), net(moved))
 
 
-
-
 def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
     init_default_scope('off_plugins')
     import off_plugins.restoration  # noqa: F401
@@ -190,6 +188,7 @@ def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
         DnCNNOFFNet(output='mean')
     with pytest.raises(ValueError, match='num_convs must be >= 1'):
         DnCNNOFFNet(output='blend', blend_convs=0)
+
 
 def num_params(module):
     return sum(p.numel() for p in module.parameters())

@@ -54,8 +54,10 @@ VIDEOS = ('bikes', 'carphone_pristine', 'bigbuckbunny')
 DEMO = 'configs/dncnn_off/demo/'
 # name -> demo config; the first is the reference of the gains
 DEMO_CONFIGS = {
-    'DnCNN': DEMO + 'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py',
-    'DnCNN-matched': DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN':
+    DEMO + 'dncnn-d10c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN-matched':
+    DEMO + 'dncnn-d13c36_1xb2-96px_real-footage-jpeg2000.py',
     'multi-frame(3)':
     DEMO + 'dncnn-mf3-d13c32_1xb2-96px_real-footage-jpeg2000.py',
     'DnCNN_OFF(2)':

@@ -134,3 +134,53 @@ def test_table_only_trains_nothing_and_prints_markdown(tmp_path, capsys):
     assert '| TSN + OFF | - |' in out
     assert '| `bars` | - | - | - | - |' in out
     assert not (tmp_path / 'runs').exists()
+
+
+def test_table_checks_each_run_and_stage1_once_with_a_cache(
+        tmp_path, monkeypatch):
+    import json
+
+    import job_tools.runs as runs
+    calls = []
+
+    def fake_job(repo,
+                 variant,
+                 seed,
+                 model,
+                 *,
+                 data_root,
+                 stage1=None,
+                 log=print):
+        calls.append(model)
+        return 'base', {}, f'{model}<{stage1["recipe"] if stage1 else ""}'
+
+    monkeypatch.setattr(runs, 'motion_job', fake_job)
+    made = {
+        'tsn': 'tsn<',
+        'off': 'off<tsn<',
+        'off-t': 'off-t<tsn<',
+        'hypercolumn': 'old recipe'
+    }
+    for model, recipe in made.items():
+        (tmp_path / model).mkdir()
+        (tmp_path / model / 'result.json').write_text(
+            json.dumps(dict(recipe=recipe, top1=50.0)))
+    where = dict(data_root='data', run_root=str(tmp_path))
+
+    def table(cache):
+        return {
+            m: runs.current_result('repo', 'bars', 0, m, cache=cache, **where)
+            for m in ('off', 'off-t', 'hypercolumn', 'tsn')
+        }
+
+    uncached = table(None)
+    assert len(calls) == 7  # stage 1 again for every stage-2 model
+    calls.clear()
+    cache = {}
+    assert table(cache) == uncached
+    assert sorted(calls) == ['hypercolumn', 'off', 'off-t', 'tsn']
+    assert uncached['hypercolumn'] is None  # another recipe: left out
+    assert uncached['off']['recipe'] == 'off<tsn<'
+    # a second pass with the same cache works nothing out again
+    calls.clear()
+    assert table(cache) == uncached and calls == []

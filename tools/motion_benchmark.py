@@ -112,13 +112,18 @@ def collect(args):
     """``{(variant, model): [(seed, top1)]}`` of the finished runs made
     with today's recipe; older runs are counted and left out."""
     from job_tools.runs import current_result
-    table, stale = {}, []
+    table, stale, cache = {}, [], {}
     for variant in args.variants:
         for model in args.models:
             values = []
             for seed in args.seeds:
-                result = current_result(REPO, variant, seed, model,
-                                        **location(args, variant, seed))
+                result = current_result(
+                    REPO,
+                    variant,
+                    seed,
+                    model,
+                    cache=cache,
+                    **location(args, variant, seed))
                 if result is not None:
                     values.append((seed, result['top1']))
                 elif osp.isfile(result_path(args, variant, seed, model)):

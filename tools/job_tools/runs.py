@@ -288,30 +288,55 @@ def motion_job(repo: str,
     return base, settings, recipe
 
 
-def current_result(repo: str, variant: str, seed: int, model: str, *,
-                   data_root: str, run_root: str) -> Optional[dict]:
+def current_result(repo: str,
+                   variant: str,
+                   seed: int,
+                   model: str,
+                   *,
+                   data_root: str,
+                   run_root: str,
+                   cache: Optional[dict] = None) -> Optional[dict]:
     """The finished result of a motion run if it was made with today's
-    recipe (and, for stage 2, on today's stage 1); None otherwise."""
+    recipe (and, for stage 2, on today's stage 1); None otherwise.
+
+    ``cache``: a dict shared by the calls of one table, so that each run's
+    answer (stage 1's, which every stage-2 model checks, above all) is
+    worked out once; the caller drops it once the table is printed.
+    """
+    key = (repo, variant, seed, model, data_root, run_root)
+    if cache is not None and key in cache:
+        return cache[key]
     path = osp.join(run_root, model, 'result.json')
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        result = json.load(f)
-    stage1 = None
-    if MOTION_MODELS[model][1] is not None:
-        stage1 = current_result(
-            repo, variant, seed, 'tsn', data_root=data_root, run_root=run_root)
-        if stage1 is None:
-            return None
-    recipe = motion_job(
-        repo,
-        variant,
-        seed,
-        model,
-        data_root=data_root,
-        stage1=stage1,
-        log=lambda message: None)[2]
-    return result if result.get('recipe') == recipe else None
+    result = None
+    if osp.isfile(path):
+        with open(path) as f:
+            result = json.load(f)
+        stage1 = None
+        if MOTION_MODELS[model][1] is not None:
+            stage1 = current_result(
+                repo,
+                variant,
+                seed,
+                'tsn',
+                data_root=data_root,
+                run_root=run_root,
+                cache=cache)
+        if MOTION_MODELS[model][1] is not None and stage1 is None:
+            result = None
+        else:
+            recipe = motion_job(
+                repo,
+                variant,
+                seed,
+                model,
+                data_root=data_root,
+                stage1=stage1,
+                log=lambda message: None)[2]
+            if result.get('recipe') != recipe:
+                result = None
+    if cache is not None:
+        cache[key] = result
+    return result
 
 
 def motion_run(repo: str,

@@ -303,12 +303,11 @@ def current_result(repo: str,
     answer (stage 1's, which every stage-2 model checks, above all) is
     worked out once; the caller drops it once the table is printed.
     """
-    key = (repo, variant, seed, model, data_root, run_root)
-    if cache is not None and key in cache:
-        return cache[key]
-    path = osp.join(run_root, model, 'result.json')
-    result = None
-    if osp.isfile(path):
+
+    def check() -> Optional[dict]:
+        path = osp.join(run_root, model, 'result.json')
+        if not osp.isfile(path):
+            return None
         with open(path) as f:
             result = json.load(f)
         stage1 = None
@@ -321,22 +320,24 @@ def current_result(repo: str,
                 data_root=data_root,
                 run_root=run_root,
                 cache=cache)
-        if MOTION_MODELS[model][1] is not None and stage1 is None:
-            result = None
-        else:
-            recipe = motion_job(
-                repo,
-                variant,
-                seed,
-                model,
-                data_root=data_root,
-                stage1=stage1,
-                log=lambda message: None)[2]
-            if result.get('recipe') != recipe:
-                result = None
-    if cache is not None:
-        cache[key] = result
-    return result
+            if stage1 is None:
+                return None
+        recipe = motion_job(
+            repo,
+            variant,
+            seed,
+            model,
+            data_root=data_root,
+            stage1=stage1,
+            log=lambda message: None)[2]
+        return result if result.get('recipe') == recipe else None
+
+    if cache is None:
+        return check()
+    key = (repo, variant, seed, model, data_root, run_root)
+    if key not in cache:
+        cache[key] = check()
+    return cache[key]
 
 
 def motion_run(repo: str,

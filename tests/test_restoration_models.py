@@ -186,7 +186,7 @@ def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
     assert net.blend[-1].weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="output must be 'centre' or"):
         DnCNNOFFNet(output='mean')
-    with pytest.raises(ValueError, match='num_convs must be >= 1'):
+    with pytest.raises(ValueError, match='blend_convs must be >= 1, got 0'):
         DnCNNOFFNet(output='blend', blend_convs=0)
 
 

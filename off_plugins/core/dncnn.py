@@ -153,6 +153,8 @@ class DnCNNOFFNet(nn.Module):
         if output not in ('centre', 'blend'):
             raise ValueError("output must be 'centre' or 'blend', got "
                              f'{output!r}')
+        if output == 'blend' and blend_convs < 1:
+            raise ValueError(f'blend_convs must be >= 1, got {blend_convs}')
         self.output = output
         self.num_frames = num_frames
         self.in_channels = in_channels

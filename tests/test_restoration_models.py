@@ -27,6 +27,10 @@ DEMO_MULTI_BLEND = DEMO + \
     'dncnn-mf3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 DEMO_OFF3_BLEND = DEMO + \
     'dncnn-off3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_MULTI_DIFF = DEMO + \
+    'dncnn-mf3-blend-diff-d13c32_1xb2-96px_real-footage-jpeg2000.py'
+DEMO_OFF3_DIFF = DEMO + \
+    'dncnn-off3-blend-diff-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 
 
 def build(path):
@@ -188,6 +192,45 @@ def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
         DnCNNOFFNet(output='mean')
     with pytest.raises(ValueError, match='blend_convs must be >= 1, got 0'):
         DnCNNOFFNet(output='blend', blend_convs=0)
+    with pytest.raises(ValueError, match="blend_diff needs output='blend'"):
+        DnCNNOFFNet(blend_diff=True)
+
+
+def test_blend_diff_cue_measures_where_frames_differ_and_steers_weights():
+    frames = torch.rand(1, 3, 3, 12, 12)
+    frames[:, 0] = frames[:, 1] + 0.1  # a neighbour off by 0.1 everywhere
+    frames[:, 2] = frames[:, 1]  # a neighbour equal to the centre
+    diff = DnCNNOFFNet.frame_differences(frames)
+    assert diff.shape == (1, 3, 12, 12)
+    assert not diff[:, 1:].any()  # the centre and its copy
+    # 20 x the mean absolute difference away from the zero-padded borders
+    torch.testing.assert_close(diff[0, 0, 2:-2, 2:-2], torch.full((8, 8), 2.0))
+    assert diff[0, 0, 0, 0] < diff[0, 0, 2, 2]
+    # a blend that reads only the cue: weights fall with the difference
+    net = DnCNNOFFNet(
+        num_frames=3,
+        channels=8,
+        head_convs=1,
+        merge_convs=1,
+        tail_convs=2,
+        off_channels=4,
+        output='blend',
+        blend_convs=1,
+        blend_diff=True)
+    with torch.no_grad():
+        last = convs(net.tail)[-1]
+        last.weight.zero_()
+        last.bias.zero_()
+        conv = net.blend[-1]
+        conv.weight.zero_()
+        for t in range(3):
+            conv.weight[t, 8 + t, 1, 1] = -20.0  # the cue of frame t
+    out = net(frames)[..., 2:-2, 2:-2]
+    # frame 0 (diff 2: weight ~e^-40) drops out; the centre and its copy
+    # share the rest
+    torch.testing.assert_close(out, frames[:, 1, :, 2:-2, 2:-2])
+    frames[:, 0] = frames[:, 1]  # all agree: the plain mean again
+    torch.testing.assert_close(net(frames), frames.mean(1))
 
 
 def num_params(module):
@@ -228,6 +271,17 @@ def test_demo_controls_match_dncnn_off3_capacity():
             num_params(blended.net.blend)
     assert num_params(off3_blend.net.blend) == \
         num_params(multi_blend.net.blend)
+    # the frame-difference pair: the blend pair plus 3 input channels of the
+    # blend's first conv
+    for path, blended in ((DEMO_OFF3_DIFF, off3_blend), (DEMO_MULTI_DIFF,
+                                                         multi_blend)):
+        _, cued = build(path)
+        assert cued.net.blend_diff and not blended.net.blend_diff
+        assert cued.net.off.components == blended.net.off.components
+        first = convs(cued.net.blend)[0]
+        assert first.in_channels == convs(blended.net.blend)[0].in_channels + 3
+        assert num_params(cued) - num_params(blended) == \
+            3 * first.out_channels * 9
 
 
 @pytest.mark.parametrize('components', ['none', 'temporal'])

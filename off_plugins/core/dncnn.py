@@ -9,6 +9,7 @@ from typing import Callable, Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .off_layer import OFFLayer, check_segments
 
@@ -89,6 +90,16 @@ class DnCNNNet(nn.Module):
             final_act=False,
             act_layer=act_layer)
 
+    @staticmethod
+    def frame_differences(frames: torch.Tensor) -> torch.Tensor:
+        """(N, T, C, H, W) -> (N, T, H, W): each frame's mean absolute
+        difference to the centre frame over the channels and a 5x5 window
+        (zero for the centre; the window is zero-padded at the
+        borders), x20."""
+        c = centre_index(frames.shape[1])
+        diff = (frames - frames[:, c:c + 1]).abs().mean(2)
+        return 20 * F.avg_pool2d(diff, 5, stride=1, padding=2)
+
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, 1, self.in_channels)
         noisy = frames[:, 0]  # (N, C, H, W)
@@ -123,6 +134,11 @@ class DnCNNOFFNet(nn.Module):
             the residual; a learned temporal blend. Its last convolution
             starts at zero, so training starts from the plain temporal mean.
         blend_convs: depth of the blend weights' sub-network.
+        blend_diff: also feed the blend, per frame, the local difference of
+            the (compressed) frame to the centre frame: the mean absolute
+            difference over the channels and a 5x5 window, scaled by 20 (1
+            is about 13/255). A direct cue of where a neighbour differs,
+            not learned; see :meth:`frame_differences`.
         components: what the OFF layer passes on per pair, see
             :class:`OFFLayer`: ``'full'`` (Fig. 6), ``'temporal'`` (the
             temporal difference only) or ``'none'`` (no OFF: the reduced
@@ -147,6 +163,7 @@ class DnCNNOFFNet(nn.Module):
                  components: str = 'full',
                  output: str = 'centre',
                  blend_convs: int = 2,
+                 blend_diff: bool = False,
                  act_layer: Callable[..., nn.Module] = nn.ReLU):
         super().__init__()
         check_segments(num_frames, num_frames)
@@ -155,7 +172,10 @@ class DnCNNOFFNet(nn.Module):
                              f'{output!r}')
         if output == 'blend' and blend_convs < 1:
             raise ValueError(f'blend_convs must be >= 1, got {blend_convs}')
+        if blend_diff and output != 'blend':
+            raise ValueError("blend_diff needs output='blend'")
         self.output = output
+        self.blend_diff = blend_diff
         self.num_frames = num_frames
         self.in_channels = in_channels
         self.head = plain_convs(
@@ -190,7 +210,7 @@ class DnCNNOFFNet(nn.Module):
             act_layer=act_layer)
         if output == 'blend':
             self.blend = plain_convs(
-                channels,
+                channels + (num_frames if blend_diff else 0),
                 num_frames,
                 channels,
                 blend_convs,
@@ -208,6 +228,16 @@ class DnCNNOFFNet(nn.Module):
             nn.init.zeros_(self.blend[-1].weight)
             nn.init.zeros_(self.blend[-1].bias)
 
+    @staticmethod
+    def frame_differences(frames: torch.Tensor) -> torch.Tensor:
+        """(N, T, C, H, W) -> (N, T, H, W): each frame's mean absolute
+        difference to the centre frame over the channels and a 5x5 window
+        (zero for the centre; the window is zero-padded at the
+        borders), x20."""
+        c = centre_index(frames.shape[1])
+        diff = (frames - frames[:, c:c + 1]).abs().mean(2)
+        return 20 * F.avg_pool2d(diff, 5, stride=1, padding=2)
+
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, self.num_frames, self.in_channels)
         n, t = frames.shape[:2]
@@ -221,6 +251,9 @@ class DnCNNOFFNet(nn.Module):
         if self.output == 'centre':
             base = frames[:, c]  # (N, in_channels, H, W)
         else:
-            weights = self.blend(fused).softmax(1)  # (N, T, H, W)
+            cue = fused
+            if self.blend_diff:
+                cue = torch.cat([fused, self.frame_differences(frames)], 1)
+            weights = self.blend(cue).softmax(1)  # (N, T, H, W)
             base = (weights.unsqueeze(2) * frames).sum(1)
         return base - self.tail(fused)  # (N, in_channels, H, W)

@@ -68,7 +68,14 @@ DEMO_CONFIGS = {
     DEMO + 'dncnn-mf3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py',
     'DnCNN_OFF(3)+blend':
     DEMO + 'dncnn-off3-blend-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'multi-frame(3)+blend+diff':
+    DEMO + 'dncnn-mf3-blend-diff-d13c32_1xb2-96px_real-footage-jpeg2000.py',
+    'DnCNN_OFF(3)+blend+diff':
+    DEMO + 'dncnn-off3-blend-diff-d13c32_1xb2-96px_real-footage-jpeg2000.py',
 }
+# the default table (within 15 minutes here): the blend pair without the
+# frame-difference cue is left to --models
+DEFAULT_MODELS = [name for name in DEMO_CONFIGS if not name.endswith('+blend')]
 LEGEND = {
     'DnCNN':
     'the single-frame baseline',
@@ -89,6 +96,11 @@ LEGEND = {
     'DnCNN_OFF(3) with a learned temporal blend (not in the paper): '
     'per-pixel softmax weights over the 3 frames from the fused '
     'features; the residual is taken from the weighted sum',
+    'multi-frame(3)+blend+diff':
+    'multi-frame(3)+blend whose weights also see the frame differences',
+    'DnCNN_OFF(3)+blend+diff':
+    'DnCNN_OFF(3)+blend whose weights also see each frame\'s local mean '
+    'absolute difference to the centre frame (blend_diff)',
     BLEND:
     'no network: frame t averaged with t-1 and t+1 where they '
     f'differ by < {BLEND_THRESHOLD:g}/255 (5x5 box mean)',
@@ -496,11 +508,11 @@ def parse_args(argv=None):
     parser.add_argument(
         '--models',
         nargs='+',
-        default=list(DEMO_CONFIGS),
+        default=DEFAULT_MODELS,
         choices=list(DEMO_CONFIGS),
         metavar='MODEL',
-        help=f'of {list(DEMO_CONFIGS)}; gains are taken '
-        'against the first one given')
+        help=f'of {list(DEMO_CONFIGS)} (default: all but the '
+        '"+blend" pair); gains are taken against the first one given')
     parser.add_argument(
         '--seed',
         type=int,

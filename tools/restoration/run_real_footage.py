@@ -14,8 +14,9 @@
 2. Compresses them as ``compress_vimeo.py`` does (``vimeo_compression``:
    FFmpeg ``jpeg2000 -q:v q``, or the calibrated Pillow fallback); finished
    clips are skipped, so a rerun only checks them.
-3. For every seed trains each model of ``DEMO_CONFIGS`` (demo configs that
-   inherit the Table 9 configs and only shrink the networks) for the same
+3. For every seed trains each model of ``--models`` (``DEMO_CONFIGS``:
+   demo configs that inherit the Table 9 configs and only shrink the
+   networks; by default ``DEFAULT_MODELS``) for the same
    iterations, batch and patch size, then tests it on the full frames of the
    evaluation clips. Each run keeps its per-clip results in its work dir; a
    rerun with the same settings reuses them (``--fresh`` retrains), so an

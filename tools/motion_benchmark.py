@@ -24,6 +24,7 @@ configs/off_tsn); pass ``--holdout`` to add them.
     python tools/motion_benchmark.py --variants bars --seeds 0 --models tsn off
     python tools/motion_benchmark.py --holdout --table-only
     python tools/motion_benchmark.py --holdout --reversals  # no training
+    python tools/motion_benchmark.py --holdout --confusions --models off
 
 A killed run continues where it stopped: each model's ``result.json`` is
 written last, training resumes from its last checkpoint (``--resume``, once
@@ -78,6 +79,11 @@ def parse_args(argv=None):
         action='store_true',
         help='count the test videos whose object reverses its direction '
         '(a limit of models that average their segments), train nothing')
+    parser.add_argument(
+        '--confusions',
+        action='store_true',
+        help="count the finished runs' test errors per pair of classes, "
+        'over the seeds, train nothing')
     args = parser.parse_args(argv)
     if args.holdout:
         from data_tools.motion import HOLDOUT_VARIANTS
@@ -220,11 +226,58 @@ def print_reversals(args):
                 print(f'    {name}: {counts}')
 
 
+def print_confusions(args):
+    """Per variant and model: the test errors of the finished runs made
+    with today's recipe, over the seeds, by pair of classes."""
+    import json
+    from analysis_tools.motion_confusions import confusions, direction_swaps
+    from data_tools.motion import ALL_MOTIONS
+    from job_tools.runs import current_result
+    print('test errors by pair of classes, over the seeds (runs of '
+          "today's recipe)")
+    cache = {}
+    for variant in args.variants:
+        manifest = osp.join(REPO, args.data_root, variant, 'manifest.json')
+        if not osp.isfile(manifest):
+            print(f'  {variant}: no dataset under {args.data_root}')
+            continue
+        with open(manifest) as f:
+            classes = json.load(f)['classes']
+        for model in args.models:
+            seeds = [
+                seed for seed in args.seeds if current_result(
+                    REPO,
+                    variant,
+                    seed,
+                    model,
+                    cache=cache,
+                    **location(args, variant, seed)) is not None
+            ]
+            if not seeds:
+                print(f'  {variant} {model}: no finished run')
+                continue
+            dumps = [
+                osp.join(
+                    run_root(args, variant, seed), model, 'test',
+                    'predictions.pkl') for seed in seeds
+            ]
+            videos, errors, pairs = confusions(dumps, classes)
+            swaps = direction_swaps(pairs, ALL_MOTIONS)
+            top = ', '.join(f'{pair} {count}'
+                            for pair, count in pairs.most_common(3))
+            print(f'  {variant} {model} (seeds {seeds}): {errors} errors '
+                  f'in {videos} test videos; {swaps} between opposite '
+                  f'motions; most: {top or "none"}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     if args.reversals:
         print_reversals(args)
+        return
+    if args.confusions:
+        print_confusions(args)
         return
     if not args.table_only:
         # seed-major: a partial run still covers every variant

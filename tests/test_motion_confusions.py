@@ -8,7 +8,6 @@ import torch
 from analysis_tools.motion_confusions import (confusions, direction_swaps,
                                               dump_labels)
 from data_tools.motion import ALL_MOTIONS
-
 from off_plugins.safe_pickle import UnsafePickleError
 
 CLASSES = ['right_fast', 'left_fast', 'up', 'rotate_cw', 'rotate_ccw']
@@ -58,7 +57,7 @@ def test_confusions_refuse_wrong_and_unsafe_dumps(tmp_path):
     class Payload:
 
         def __reduce__(self):
-            return (print, ('ran',))
+            return (print, ('ran', ))
 
     with open(tmp_path / 'evil.pkl', 'wb') as f:
         pickle.dump([Payload()], f)

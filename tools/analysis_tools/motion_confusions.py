@@ -34,8 +34,8 @@ def dump_labels(path: str) -> List[Tuple[int, int]]:
                                                 } <= set(sample):
             raise ValueError(f'{path}: video {index} has no gt_label and '
                              'pred_label')
-        pairs.append((_label(sample['gt_label']),
-                      _label(sample['pred_label'])))
+        pairs.append(
+            (_label(sample['gt_label']), _label(sample['pred_label'])))
     return pairs
 
 

@@ -24,3 +24,26 @@ def tiny_offmotion(tmp_path_factory):
         num_frames=16,
         log=lambda msg: None)
     return root
+
+
+@pytest.fixture
+def fake_motion_job(monkeypatch):
+    """``job_tools.runs.motion_job`` replaced by one that resolves nothing:
+    a run's recipe is ``'<model><<stage 1's recipe>'``. Returns the list of
+    the models it was asked for, in order."""
+    import job_tools.runs as runs
+    calls = []
+
+    def fake_job(repo,
+                 variant,
+                 seed,
+                 model,
+                 *,
+                 data_root,
+                 stage1=None,
+                 log=print):
+        calls.append(model)
+        return 'base', {}, f'{model}<{stage1["recipe"] if stage1 else ""}'
+
+    monkeypatch.setattr(runs, 'motion_job', fake_job)
+    return calls

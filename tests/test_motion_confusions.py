@@ -66,23 +66,10 @@ def test_confusions_refuse_wrong_and_unsafe_dumps(tmp_path):
 
 
 def test_benchmark_prints_confusions_of_current_runs_only(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, fake_motion_job, capsys):
     import json
 
-    import job_tools.runs as runs
     from tool_loader import load_tool
-
-    def fake_job(repo,
-                 variant,
-                 seed,
-                 model,
-                 *,
-                 data_root,
-                 stage1=None,
-                 log=print):
-        return 'base', {}, f'{model}<{stage1["recipe"] if stage1 else ""}'
-
-    monkeypatch.setattr(runs, 'motion_job', fake_job)
     data = tmp_path / 'data' / 'bars'
     data.mkdir(parents=True)
     (data / 'manifest.json').write_text(json.dumps(dict(classes=CLASSES)))
@@ -103,3 +90,5 @@ def test_benchmark_prints_confusions_of_current_runs_only(
     assert ('bars off (seeds [0]): 1 errors in 2 test videos; 1 between '
             'opposite motions; most: rotate_ccw <-> rotate_cw 1') in out
     assert 'bars off-t: no finished run' in out
+    # stage 1 was checked once for both stage-2 models (the shared cache)
+    assert fake_motion_job.count('tsn') == 1

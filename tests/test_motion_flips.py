@@ -137,24 +137,11 @@ def test_table_only_trains_nothing_and_prints_markdown(tmp_path, capsys):
 
 
 def test_table_checks_each_run_and_stage1_once_with_a_cache(
-        tmp_path, monkeypatch):
+        tmp_path, fake_motion_job):
     import json
 
     import job_tools.runs as runs
-    calls = []
-
-    def fake_job(repo,
-                 variant,
-                 seed,
-                 model,
-                 *,
-                 data_root,
-                 stage1=None,
-                 log=print):
-        calls.append(model)
-        return 'base', {}, f'{model}<{stage1["recipe"] if stage1 else ""}'
-
-    monkeypatch.setattr(runs, 'motion_job', fake_job)
+    calls = fake_motion_job
     made = {
         'tsn': 'tsn<',
         'off': 'off<tsn<',

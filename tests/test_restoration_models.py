@@ -32,6 +32,15 @@ DEMO_MULTI_DIFF = DEMO + \
 DEMO_OFF3_DIFF = DEMO + \
     'dncnn-off3-blend-diff-d13c32_1xb2-96px_real-footage-jpeg2000.py'
 
+# the smallest DnCNN_OFF(3) the structural tests need
+TINY = dict(
+    num_frames=3,
+    channels=8,
+    head_convs=1,
+    merge_convs=1,
+    tail_convs=2,
+    off_channels=4)
+
 
 def build(path):
     cfg = Config.fromfile(path)
@@ -117,19 +126,12 @@ def test_dncnn_off_sums_motion_into_centre_features():
 
 
 def test_global_residual_returns_centre_frame_when_tail_is_zero():
-    for net, t in ((DnCNNNet(channels=8, depth=3), 1), (DnCNNOFFNet(
-            num_frames=2,
-            channels=8,
-            head_convs=1,
-            merge_convs=1,
-            tail_convs=2,
-            off_channels=4), 2), (DnCNNOFFNet(
-                num_frames=3,
-                channels=8,
-                head_convs=1,
-                merge_convs=1,
-                tail_convs=2,
-                off_channels=4), 3)):
+    nets = [
+        (DnCNNNet(channels=8, depth=3), 1),
+        (DnCNNOFFNet(**dict(TINY, num_frames=2)), 2),
+        (DnCNNOFFNet(**TINY), 3),
+    ]
+    for net, t in nets:
         last = convs(net)[-1]
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
@@ -138,13 +140,7 @@ def test_global_residual_returns_centre_frame_when_tail_is_zero():
 
 
 def test_neighbours_reach_the_output_only_with_off():
-    net = DnCNNOFFNet(
-        num_frames=3,
-        channels=8,
-        head_convs=1,
-        merge_convs=1,
-        tail_convs=2,
-        off_channels=4)
+    net = DnCNNOFFNet(**TINY)
     frames = torch.rand(1, 3, 3, 10, 10)
     moved = frames.clone()
     moved[:, 2] = torch.rand(3, 10, 10)
@@ -157,12 +153,7 @@ def test_blend_output_starts_at_the_temporal_mean_and_learns_weights():
     model = MODELS.build(
         dict(
             type='DnCNNOFF',
-            num_frames=3,
-            channels=8,
-            head_convs=1,
-            merge_convs=1,
-            tail_convs=2,
-            off_channels=4,
+            **TINY,
             output='blend',
             init_cfg=dict(
                 type='Xavier', layer='Conv2d', distribution='uniform')))
@@ -207,16 +198,7 @@ def test_blend_diff_cue_measures_where_frames_differ_and_steers_weights():
     torch.testing.assert_close(diff[0, 0, 2:-2, 2:-2], torch.full((8, 8), 2.0))
     assert diff[0, 0, 0, 0] < diff[0, 0, 2, 2]
     # a blend that reads only the cue: weights fall with the difference
-    net = DnCNNOFFNet(
-        num_frames=3,
-        channels=8,
-        head_convs=1,
-        merge_convs=1,
-        tail_convs=2,
-        off_channels=4,
-        output='blend',
-        blend_convs=1,
-        blend_diff=True)
+    net = DnCNNOFFNet(**TINY, output='blend', blend_convs=1, blend_diff=True)
     with torch.no_grad():
         last = convs(net.tail)[-1]
         last.weight.zero_()
@@ -286,15 +268,8 @@ def test_demo_controls_match_dncnn_off3_capacity():
 
 @pytest.mark.parametrize('components', ['none', 'temporal'])
 def test_off_components_change_only_the_pair_features(components):
-    kwargs = dict(
-        num_frames=3,
-        channels=8,
-        head_convs=1,
-        merge_convs=1,
-        tail_convs=2,
-        off_channels=4)
-    net = DnCNNOFFNet(components=components, **kwargs)
-    full = DnCNNOFFNet(**kwargs)
+    net = DnCNNOFFNet(components=components, **TINY)
+    full = DnCNNOFFNet(**TINY)
     assert net.off.components == components
     assert net.off.spatial is None and full.off.spatial is not None
     frames = torch.rand(2, 3, 3, 10, 10)

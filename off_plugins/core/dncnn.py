@@ -90,16 +90,6 @@ class DnCNNNet(nn.Module):
             final_act=False,
             act_layer=act_layer)
 
-    @staticmethod
-    def frame_differences(frames: torch.Tensor) -> torch.Tensor:
-        """(N, T, C, H, W) -> (N, T, H, W): each frame's mean absolute
-        difference to the centre frame over the channels and a 5x5 window
-        (zero for the centre; the window is zero-padded at the
-        borders), x20."""
-        c = centre_index(frames.shape[1])
-        diff = (frames - frames[:, c:c + 1]).abs().mean(2)
-        return 20 * F.avg_pool2d(diff, 5, stride=1, padding=2)
-
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         _check_frames(frames, 1, self.in_channels)
         noisy = frames[:, 0]  # (N, C, H, W)

@@ -140,6 +140,9 @@ def test_global_residual_returns_centre_frame_when_tail_is_zero():
 
 
 def test_neighbours_reach_the_output_only_with_off():
+    # seeded: about 1 random init in 100 of a net this small has a dead
+    # ReLU path that a neighbour's change cannot cross
+    torch.manual_seed(0)
     net = DnCNNOFFNet(**TINY)
     frames = torch.rand(1, 3, 3, 10, 10)
     moved = frames.clone()
@@ -268,6 +271,7 @@ def test_demo_controls_match_dncnn_off3_capacity():
 
 @pytest.mark.parametrize('components', ['none', 'temporal'])
 def test_off_components_change_only_the_pair_features(components):
+    torch.manual_seed(0)  # see test_neighbours_reach_the_output_only_with_off
     net = DnCNNOFFNet(components=components, **TINY)
     full = DnCNNOFFNet(**TINY)
     assert net.off.components == components

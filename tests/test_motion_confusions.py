@@ -77,7 +77,8 @@ def test_benchmark_prints_confusions_of_current_runs_only(
     for model, recipe in made.items():
         run = tmp_path / 'runs' / 'bars' / 'seed0' / model
         (run / 'test').mkdir(parents=True)
-        (run / 'result.json').write_text(json.dumps(dict(recipe=recipe)))
+        (run / 'result.json').write_text(
+            json.dumps(dict(recipe=recipe, top1=50.0)))
         write_dump(run / 'test' / 'predictions.pkl', [(3, 4), (0, 0)])
     bench = load_tool('motion_benchmark.py')
     bench.main([

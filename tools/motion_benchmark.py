@@ -228,14 +228,14 @@ def print_reversals(args):
 
 def print_confusions(args):
     """Per variant and model: the test errors of the finished runs made
-    with today's recipe, over the seeds, by pair of classes."""
+    with today's recipe (those :func:`collect` keeps), over the seeds, by
+    pair of classes."""
     import json
     from analysis_tools.motion_confusions import confusions, direction_swaps
     from data_tools.motion import ALL_MOTIONS
-    from job_tools.runs import current_result
+    table = collect(args)
     print('test errors by pair of classes, over the seeds (runs of '
           "today's recipe)")
-    cache = {}
     for variant in args.variants:
         manifest = osp.join(REPO, args.data_root, variant, 'manifest.json')
         if not osp.isfile(manifest):
@@ -244,15 +244,7 @@ def print_confusions(args):
         with open(manifest) as f:
             classes = json.load(f)['classes']
         for model in args.models:
-            seeds = [
-                seed for seed in args.seeds if current_result(
-                    REPO,
-                    variant,
-                    seed,
-                    model,
-                    cache=cache,
-                    **location(args, variant, seed)) is not None
-            ]
+            seeds = [seed for seed, _ in table[variant, model]]
             if not seeds:
                 print(f'  {variant} {model}: no finished run')
                 continue

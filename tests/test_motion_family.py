@@ -249,3 +249,69 @@ def test_count_reversals_ignores_single_mismeasured_steps():
     assert count_reversals(np.array([1., 1., 1., -1., -1., -1.])) == 1
     assert count_reversals(np.array([1., 1., -2., -2., 0.1, 3., 3.])) == 2
     assert count_reversals(np.array([0.2, -0.3, 0.1])) == 0
+
+
+def best_rotation(video, t):
+    """The angle (cv2's sense: positive is anticlockwise on screen) that
+    best turns frame 0 of a noise-free video of a turning object into frame
+    ``t``, about the centre of the pixels that change, compared inside half
+    their radius."""
+    import cv2
+    first, later = (video[i].astype(np.float32) for i in (0, t))
+    changed = np.abs(later - first).sum(-1) > 30
+    # the frame wraps around: roll the object into the middle first
+    size = changed.shape[0]
+    shift = []
+    for axis in (0, 1):
+        phase = 2 * np.pi * np.nonzero(changed)[axis] / size
+        middle = np.angle(np.exp(1j * phase).mean()) * size / (2 * np.pi)
+        shift.append(int(round(size / 2 - middle)) % size)
+    first, later, changed = (
+        np.roll(a, shift, axis=(0, 1)) for a in (first, later, changed))
+    ys, xs = np.nonzero(changed)
+    centre = (float(xs.mean()), float(ys.mean()))
+    radius = np.sqrt(changed.sum() / np.pi)
+    yy, xx = np.mgrid[:first.shape[0], :first.shape[1]]
+    inner = np.hypot(xx - centre[0], yy - centre[1]) < radius / 2
+    errors = {}
+    for angle in range(-60, 61, 2):
+        rot = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        turned = cv2.warpAffine(first, rot, first.shape[1::-1])
+        errors[angle] = np.abs(turned - later)[inner].mean()
+    return min(errors, key=errors.get), errors
+
+
+@pytest.mark.parametrize('name,shape', [('holdout-b', 'disc'),
+                                        ('photo-objects', 'square')])
+def test_a_rotation_turns_the_texture_with_the_outline(name, shape):
+    """A turning disc changes (its outline alone would not), and turns the
+    way its class says: clockwise on screen for ``rotate_cw*``."""
+    import dataclasses
+    spec = dataclasses.replace(VARIANTS[name], noise=0.0)
+    assert spec.shape == shape
+    for cls in spec.classes:
+        degrees = ALL_MOTIONS[cls][2]
+        if not degrees:
+            continue
+        video = render_spec_video(
+            spec.classes.index(cls), np.random.default_rng(6), spec)
+        angle, errors = best_rotation(video, 8)
+        # 8 frames at |degrees| x speed factor per frame
+        lo, hi = (8 * abs(degrees) * f for f in spec.speed)
+        assert np.sign(angle) == np.sign(degrees), (cls, angle)
+        assert lo - 3 <= abs(angle) <= hi + 3, (cls, angle)
+        assert errors[angle] < 0.5 * errors[-angle], (cls, errors[angle],
+                                                      errors[-angle])
+
+
+def test_manifest_names_rigid_rotation_only_where_a_class_turns(tmp_path):
+    made = {}
+    for name in ('holdout-b', 'bounce-small'):
+        made[name] = make_motion_dataset(
+            str(tmp_path / name),
+            videos_per_class={'train': 1},
+            variant=name,
+            log=lambda _: None)
+    assert made['holdout-b']['rotation'] == 'rigid'
+    # no class of bounce-small turns: its data and manifest are as before
+    assert 'rotation' not in made['bounce-small']

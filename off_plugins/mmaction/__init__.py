@@ -12,7 +12,7 @@ from .loading import CheckedDecordInit, CheckedRawFrameDecode
 from .modalities import (FlowFlip, FlowTenCrop, RGBDiff, negate_flow_x,
                          rgb_diff_channels)
 from .neck import OFFNeck
-from .sampling import FixedIntervalSampleFrames
+from .sampling import FixedIntervalSampleFrames, TimeReverse
 from .visualization import SegmentVisualizationHook
 
 __all__ = [
@@ -20,5 +20,5 @@ __all__ = [
     'CheckedRawFrameDecode', 'CrossModalityResNet',
     'FixedIntervalSampleFrames', 'FlowFlip', 'FlowTenCrop', 'OFFHead',
     'OFFNeck', 'RGBDiff', 'SegmentVisualizationHook', 'negate_flow_x',
-    'rgb_diff_channels'
+    'rgb_diff_channels', 'TimeReverse'
 ]

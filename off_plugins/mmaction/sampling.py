@@ -122,3 +122,58 @@ class FixedIntervalSampleFrames(BaseTransform):
                 f'test_segments={self.test_segments}, '
                 f'clip_len={self.clip_len}, test_mode={self.test_mode}, '
                 f'test_clips={self.test_clips})')
+
+
+@TRANSFORMS.register_module()
+class TimeReverse(BaseTransform):
+    """Play a training sample backwards and relabel it, as ``Flip`` does.
+
+    A video played backwards shows the opposite motion: rightward becomes
+    leftward, a clockwise rotation anticlockwise, with the same frames. With
+    ``label_map`` (``{label: label of the reversed video}``, the labels a
+    reversal keeps left out) a reversed sample is a sample of another class
+    whose appearance is that of the original, so the only way to tell the
+    two apart is the order of the segments. Put it after the sampler and
+    before the decoder: it reverses ``frame_inds`` (segment order and the
+    frames inside each segment), which the decoders read in order.
+
+    For frame inputs (RGB, and RGB-diff, which differences the decoded
+    frames): optical-flow stacks played backwards would also need every
+    flow vector negated, which this does not do.
+
+    Required keys: ``frame_inds``; ``label`` when ``label_map`` is given.
+    Modified keys: ``frame_inds``, ``label``. Added key: ``time_reversed``.
+
+    Args:
+        reverse_ratio: probability of reversing a sample.
+        label_map: labels of the reversed classes; None keeps the label
+            (for classes a reversal does not change).
+    """
+
+    def __init__(self, reverse_ratio: float = 0.5, label_map=None):
+        if not 0 <= reverse_ratio <= 1:
+            raise ValueError(
+                f'reverse_ratio must be in [0, 1], got {reverse_ratio!r}')
+        self.reverse_ratio = reverse_ratio
+        self.label_map = None if label_map is None else {
+            int(k): int(v)
+            for k, v in dict(label_map).items()
+        }
+
+    def transform(self, results: dict) -> dict:
+        if 'imgs' in results:
+            raise RuntimeError('TimeReverse reverses frame_inds, so it must '
+                               'come before the decoder, not after it')
+        reverse = bool(np.random.rand() < self.reverse_ratio)
+        results['time_reversed'] = reverse
+        if reverse:
+            results['frame_inds'] = np.ascontiguousarray(
+                results['frame_inds'][::-1])
+            if self.label_map is not None:
+                label = results['label']
+                results['label'] = self.label_map.get(int(label), label)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(reverse_ratio='
+                f'{self.reverse_ratio}, label_map={self.label_map})')

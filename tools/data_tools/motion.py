@@ -195,10 +195,25 @@ def flip_label_map(classes, direction: str) -> Optional[Dict[int, int]]:
     if direction not in signs:
         raise ValueError(f"direction must be 'horizontal' or 'vertical', "
                          f'got {direction!r}')
+    return _relabel(classes, *signs[direction])
+
+
+def reverse_label_map(classes) -> Optional[Dict[int, int]]:
+    """The labels of videos played backwards, for ``TimeReverse``.
+
+    A reversed video moves the other way along both axes and rotates the
+    other way. Same arguments and return as :func:`flip_label_map`: None
+    where a reversed motion is not one of ``classes``.
+    """
+    return _relabel(classes, -1, -1)
+
+
+def _relabel(classes, sx: int, sy: int) -> Optional[Dict[int, int]]:
+    """``{label: label}`` of the motions ``(sx * dx, sy * dy, -degrees)``,
+    the labels that stay out; None if one is not in ``classes``."""
     unknown = [name for name in classes if name not in ALL_MOTIONS]
     if unknown:
         raise ValueError(f'classes {unknown} are not motions of ALL_MOTIONS')
-    sx, sy = signs[direction]
     index = {ALL_MOTIONS[name]: i for i, name in enumerate(classes)}
     mapping = {}
     for i, name in enumerate(classes):
@@ -350,7 +365,13 @@ def render_spec_video(label: int, rng: np.random.Generator,
             mask, rot, (side, side), flags=cv2.INTER_LINEAR)
         layer = np.zeros((size, size, 3), np.float32)
         alpha = np.zeros((size, size), np.float32)
-        layer[:side, :side] = obj
+        # a rigid rotation: the texture turns with the outline (a disc's
+        # outline alone does not change when it turns)
+        layer[:side, :side] = obj if not dtheta else cv2.warpAffine(
+            obj,
+            rot, (side, side),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT_101)
         alpha[:side, :side] = alpha_obj
         if spec.border == 'bounce':
             shift = (int(round(_bounce(y0, dy, t, span))),
@@ -426,6 +447,10 @@ def make_motion_dataset(root: str,
         classes=classes)
     if spec is not None:
         manifest.update(variant=variant, spec=dataclasses.asdict(spec))
+        if any(ALL_MOTIONS[name][2] for name in spec.classes):
+            # rotations turn the texture with the outline (before: the
+            # outline alone, so a turning disc did not change)
+            manifest.update(rotation='rigid')
         manifest = json.loads(json.dumps(manifest))  # tuples as lists
     manifest_path = osp.join(root, 'manifest.json')
     if osp.exists(manifest_path):

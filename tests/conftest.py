@@ -41,9 +41,12 @@ def fake_motion_job(monkeypatch):
                  *,
                  data_root,
                  stage1=None,
+                 input_size=None,
                  log=print):
         calls.append(model)
-        return 'base', {}, f'{model}<{stage1["recipe"] if stage1 else ""}'
+        size = '' if input_size is None else f'@{input_size}'
+        return 'base', {}, (
+            f'{model}{size}<{stage1["recipe"] if stage1 else ""}')
 
     monkeypatch.setattr(runs, 'motion_job', fake_job)
     return calls

@@ -25,6 +25,7 @@ configs/off_tsn); pass ``--holdout`` to add them.
     python tools/motion_benchmark.py --holdout --table-only
     python tools/motion_benchmark.py --holdout --reversals  # no training
     python tools/motion_benchmark.py --holdout --confusions --models off
+    python tools/motion_benchmark.py --input-size 112   # both stages at 112 px
 
 A killed run continues where it stopped: each model's ``result.json`` is
 written last, training resumes from its last checkpoint (``--resume``, once
@@ -64,7 +65,14 @@ def parse_args(argv=None):
         nargs='+',
         default=list(MOTION_MODELS),
         choices=list(MOTION_MODELS))
-    parser.add_argument('--work-dir', default='work_dirs/motion_benchmark')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        help='side of the frames both stages see (default: the configs\' '
+        '64); its runs go to work_dirs/motion_benchmark-<N>px unless '
+        '--work-dir says otherwise')
+    parser.add_argument(
+        '--work-dir', help='default: work_dirs/motion_benchmark')
     parser.add_argument('--data-root', default='data/motion_benchmark')
     parser.add_argument(
         '--table-only',
@@ -85,6 +93,11 @@ def parse_args(argv=None):
         help="count the finished runs' test errors per pair of classes, "
         'over the seeds, train nothing')
     args = parser.parse_args(argv)
+    if args.input_size is not None and args.input_size < 32:
+        parser.error('--input-size must be at least 32')
+    if args.work_dir is None:
+        args.work_dir = 'work_dirs/motion_benchmark' + (
+            '' if args.input_size is None else f'-{args.input_size}px')
     if args.holdout:
         from data_tools.motion import HOLDOUT_VARIANTS
         args.variants += [
@@ -105,7 +118,8 @@ def location(args, variant, seed):
     """The ``data_root`` and ``run_root`` of ``job_tools.runs``' runs."""
     return dict(
         data_root=f'{args.data_root}/{variant}',
-        run_root=run_root(args, variant, seed))
+        run_root=run_root(args, variant, seed),
+        input_size=args.input_size)
 
 
 def train_and_test(args, variant, seed, model):

@@ -197,6 +197,29 @@ def flipped_train_pipeline(config, classes) -> list:
     return out
 
 
+def resized_pipelines(config, settings: Dict[str, object],
+                      size: int) -> Dict[str, object]:
+    """Settings that make every ``Resize`` of ``config``'s train, val and
+    test pipelines (or of the pipelines ``settings`` already replaces) give
+    ``size`` x ``size`` frames."""
+    if not isinstance(size, int) or size < 32:
+        raise ValueError(f'input size must be an int >= 32 (the backbone '
+                         f'strides by 32), got {size!r}')
+    cfg = _loaded(config).to_dict()
+    out = {}
+    for split in ('train', 'val', 'test'):
+        key = f'{split}_dataloader.dataset.pipeline'
+        pipeline = settings.get(
+            key) or cfg[f'{split}_dataloader']['dataset']['pipeline']
+        if not any(step['type'] == 'Resize' for step in pipeline):
+            raise ValueError(f'{split} pipeline has no Resize to set')
+        out[key] = [
+            dict(step, scale=(size, size), keep_ratio=False)
+            if step['type'] == 'Resize' else step for step in pipeline
+        ]
+    return out
+
+
 def recipe_fingerprint(base,
                        settings: Dict[str, object],
                        manifest: dict,
@@ -246,12 +269,15 @@ def motion_job(repo: str,
                *,
                data_root: str,
                stage1: Optional[dict] = None,
+               input_size: Optional[int] = None,
                log=print) -> Tuple[str, Dict[str, object], str]:
     """The config, settings and recipe fingerprint of one motion run.
 
     Args:
         stage1: the finished stage-1 result of the same variant and seed
             (its ``checkpoint`` and ``recipe``); needed by stage-2 models.
+        input_size: the side of the frames the model sees; None keeps the
+            configs' (64). Part of the fingerprint only when given.
 
     Returns:
         ``(base config path, settings for job_config, fingerprint)``.
@@ -283,6 +309,8 @@ def motion_job(repo: str,
             'train_dataloader.dataset.pipeline':
             flipped_train_pipeline(cfg, manifest['classes'])
         })
+    if input_size is not None:
+        settings.update(resized_pipelines(cfg, settings, input_size))
     recipe = recipe_fingerprint(cfg, settings, manifest,
                                 None if stage1 is None else stage1['recipe'])
     return base, settings, recipe
@@ -295,6 +323,7 @@ def current_result(repo: str,
                    *,
                    data_root: str,
                    run_root: str,
+                   input_size: Optional[int] = None,
                    cache: Optional[dict] = None) -> Optional[dict]:
     """The finished result of a motion run if it was made with today's
     recipe (and, for stage 2, on today's stage 1); None otherwise.
@@ -319,6 +348,7 @@ def current_result(repo: str,
                 'tsn',
                 data_root=data_root,
                 run_root=run_root,
+                input_size=input_size,
                 cache=cache)
             if stage1 is None:
                 return None
@@ -329,12 +359,13 @@ def current_result(repo: str,
             model,
             data_root=data_root,
             stage1=stage1,
+            input_size=input_size,
             log=lambda message: None)[2]
         return result if result.get('recipe') == recipe else None
 
     if cache is None:
         return check()
-    key = (repo, variant, seed, model, data_root, run_root)
+    key = (repo, variant, seed, model, data_root, run_root, input_size)
     if key not in cache:
         cache[key] = check()
     return cache[key]
@@ -347,6 +378,7 @@ def motion_run(repo: str,
                *,
                data_root: str,
                run_root: str,
+               input_size: Optional[int] = None,
                log=print) -> dict:
     """Train (or resume) and test one model of the motion benchmark.
 
@@ -365,6 +397,7 @@ def motion_run(repo: str,
         data_root: the variant's dataset, relative to ``repo`` (generated if
             absent).
         run_root: the folder of this variant and seed's runs.
+        input_size: frame side of both stages (:func:`motion_job`).
 
     Returns:
         ``dict(variant, seed, model, top1 (%), clips, clips_per_s,
@@ -385,6 +418,7 @@ def motion_run(repo: str,
             'tsn',
             data_root=data_root,
             run_root=run_root,
+            input_size=input_size,
             log=log)
     base, settings, recipe = motion_job(
         repo,
@@ -393,6 +427,7 @@ def motion_run(repo: str,
         model,
         data_root=data_root,
         stage1=stage1,
+        input_size=input_size,
         log=log)
     set_aside_other_recipe(work_dir, recipe, log)
     if osp.isfile(out):

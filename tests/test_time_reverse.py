@@ -99,7 +99,9 @@ def test_toolbox_decoder_reads_the_reversed_order(tmp_path):
         dict(type='TimeReverse', reverse_ratio=1.0, label_map={3: 5}),
         dict(type='DecordDecode')
     ]
-    pipeline = [TRANSFORMS.build(s) for s in steps]
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        pipeline = [TRANSFORMS.build(s) for s in steps]
     results = dict(filename=path, start_index=0, label=3, modality='RGB')
     np.random.seed(2)
     for step in pipeline:

@@ -38,7 +38,7 @@ import os.path as osp
 import statistics
 import time
 
-from job_tools.runs import MOTION_MODELS
+from job_tools.runs import MIN_INPUT_SIZE, MOTION_MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -93,8 +93,8 @@ def parse_args(argv=None):
         help="count the finished runs' test errors per pair of classes, "
         'over the seeds, train nothing')
     args = parser.parse_args(argv)
-    if args.input_size is not None and args.input_size < 32:
-        parser.error('--input-size must be at least 32')
+    if args.input_size is not None and args.input_size < MIN_INPUT_SIZE:
+        parser.error(f'--input-size must be at least {MIN_INPUT_SIZE}')
     if args.work_dir is None:
         args.work_dir = 'work_dirs/motion_benchmark' + (
             '' if args.input_size is None else f'-{args.input_size}px')

@@ -197,14 +197,18 @@ def flipped_train_pipeline(config, classes) -> list:
     return out
 
 
+# the backbone strides by 32: a smaller frame leaves no last feature map
+MIN_INPUT_SIZE = 32
+
+
 def resized_pipelines(config, settings: Dict[str, object],
                       size: int) -> Dict[str, object]:
     """Settings that make every ``Resize`` of ``config``'s train, val and
     test pipelines (or of the pipelines ``settings`` already replaces) give
     ``size`` x ``size`` frames."""
-    if not isinstance(size, int) or size < 32:
-        raise ValueError(f'input size must be an int >= 32 (the backbone '
-                         f'strides by 32), got {size!r}')
+    if not isinstance(size, int) or size < MIN_INPUT_SIZE:
+        raise ValueError(f'input size must be an int >= {MIN_INPUT_SIZE} '
+                         f'(the backbone strides by 32), got {size!r}')
     cfg = _loaded(config).to_dict()
     out = {}
     for split in ('train', 'val', 'test'):

@@ -50,3 +50,14 @@ def fake_motion_job(monkeypatch):
 
     monkeypatch.setattr(runs, 'motion_job', fake_job)
     return calls
+
+
+@pytest.fixture
+def fake_dataset(monkeypatch):
+    """``make_motion_dataset`` returning the main job's manifest, so that
+    ``motion_job`` resolves real configs without rendering videos."""
+    import data_tools.motion as motion
+    from data_tools.motion import MOTION_CLASSES
+    manifest = dict(classes=list(MOTION_CLASSES), version=2)
+    monkeypatch.setattr(motion, 'make_motion_dataset',
+                        lambda *args, **kwargs: dict(manifest))

@@ -4,7 +4,6 @@ own folder; without it nothing changes."""
 import os.path as osp
 
 import pytest
-from data_tools.motion import MOTION_CLASSES
 from job_tools import runs
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -19,16 +18,6 @@ def pipeline(settings, cfg, split):
 
 def resizes(steps):
     return [tuple(s['scale']) for s in steps if s['type'] == 'Resize']
-
-
-@pytest.fixture
-def fake_dataset(monkeypatch):
-    """``make_motion_dataset`` returning the main job's manifest, so that
-    ``motion_job`` resolves real configs without rendering videos."""
-    import data_tools.motion as motion
-    manifest = dict(classes=list(MOTION_CLASSES), version=2)
-    monkeypatch.setattr(motion, 'make_motion_dataset',
-                        lambda *args, **kwargs: dict(manifest))
 
 
 @pytest.mark.parametrize('model', ['tsn', 'off'])

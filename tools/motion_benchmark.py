@@ -12,6 +12,12 @@ seeds):
 * ``off-t``: stage 2 with the temporal difference only (``'temporal'``);
 * ``off``: stage 2 with the full OFF (``'full'``), the main job's model.
 
+``--models ... tsn-diff off-diff`` adds Table 2's RGB-difference stream with
+the modalities job's configs (``tsn-diff``: TSN on TSN's RGB-diff input;
+``off-diff``: OFF(RGB Diff) on its frozen checkpoint), and, with ``off``,
+the row of both OFF models' test scores summed (Table 2's RGB + OFF(RGB) +
+RGB Diff + OFF(RGB Diff)).
+
 Every stage 2 sits on the same frozen stage-1 checkpoint of its variant and
 seed, with the main job's recipe unchanged (its configs, only the class count
 and data paths set). The seed sets mmengine's ``randomness.seed`` of both
@@ -26,6 +32,7 @@ configs/off_tsn); pass ``--holdout`` to add them.
     python tools/motion_benchmark.py --holdout --reversals  # no training
     python tools/motion_benchmark.py --holdout --confusions --models off
     python tools/motion_benchmark.py --input-size 112   # both stages at 112 px
+    python tools/motion_benchmark.py --holdout --models tsn off tsn-diff off-diff
 
 A killed run continues where it stopped: each model's ``result.json`` is
 written last, training resumes from its last checkpoint (``--resume``, once
@@ -38,11 +45,19 @@ import os.path as osp
 import statistics
 import time
 
-from job_tools.runs import MIN_INPUT_SIZE, MOTION_MODELS
+from job_tools.runs import ALL_MOTION_MODELS, MIN_INPUT_SIZE, MOTION_MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEFAULT_VARIANTS = ('bars', 'photo-objects', 'bounce-small')
+# Table 2's best two-stream row without flow: the summed test scores of
+# TSN + OFF and of TSN (RGB Diff) + OFF, read from their dumps (no training).
+FUSED = ('off', 'off-diff')
+NAMES = dict({
+    m: name
+    for m, (name, _) in ALL_MOTION_MODELS.items()
+},
+             fused='OFF(RGB) + OFF(RGB Diff), fused')
 # Targets on every variant (top-1 percentage points).
 TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
 
@@ -64,7 +79,9 @@ def parse_args(argv=None):
         '--models',
         nargs='+',
         default=list(MOTION_MODELS),
-        choices=list(MOTION_MODELS))
+        choices=list(ALL_MOTION_MODELS),
+        help='default: the four RGB models; tsn-diff and off-diff add '
+        "Table 2's RGB-difference stream, and with off the fused row")
     parser.add_argument(
         '--input-size',
         type=int,
@@ -152,7 +169,36 @@ def collect(args):
     if stale:
         print(f'left out, made with another recipe (rerun without '
               f'--table-only to redo): {", ".join(stale)}')
+    if set(FUSED) <= set(args.models):
+        for variant in args.variants:
+            table[variant, 'fused'] = fused_runs(args, table, variant)
     return table
+
+
+def fused_runs(args, table, variant):
+    """``[(seed, top1)]`` of the fused row: the dumped test scores of the
+    :data:`FUSED` models summed, video by video, for every seed where both
+    finished with today's recipe."""
+    from analysis_tools.fusion import fusion_table
+    seeds = set.intersection(*(set(dict(table[variant, m])) for m in FUSED))
+    out = []
+    for seed in sorted(seeds):
+        dumps = {
+            m:
+            osp.join(
+                run_root(args, variant, seed), m, 'test', 'predictions.pkl')
+            for m in FUSED
+        }
+        row = fusion_table(dumps, [list(FUSED)])[-1]
+        out.append((seed, 100 * row['top1']))
+    return out
+
+
+def shown(args):
+    """The table's rows: the models asked for, and the fused row when its
+    models are among them."""
+    return list(
+        args.models) + (['fused'] if set(FUSED) <= set(args.models) else [])
 
 
 def fmt(values, count=True):
@@ -173,10 +219,11 @@ def paired_gaps(table, variant, a, b):
 
 
 def print_markdown(args, table):
-    names = [MOTION_MODELS[m][0] for m in args.models]
+    models = shown(args)
+    names = [NAMES[m] for m in models]
     print('\n| model | ' + ' | '.join(f'`{v}`' for v in args.variants) + ' |')
     print('| --- |' + ' --- |' * len(args.variants))
-    for model, name in zip(args.models, names):
+    for model, name in zip(models, names):
         cells = [fmt(table[v, model], count=False) for v in args.variants]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     print('\n| variant | ' + ' | '.join(names) + ' |')
@@ -185,7 +232,7 @@ def print_markdown(args, table):
         cells = [
             ', '.join(f'{v:.1f}'
                       for _, v in sorted(table[variant, model])) or '-'
-            for model in args.models
+            for model in models
         ]
         print(f'| `{variant}` | ' + ' | '.join(cells) + ' |')
 
@@ -194,9 +241,12 @@ def print_table(args, table):
     width = 24
     print('\nmotion benchmark: top-1 % on each variant\'s test videos, '
           'mean ± std over seeds')
-    print(f'{"model":<20}' + ''.join(f'{v:>{width}}' for v in args.variants))
-    for model in args.models:
-        print(f'{MOTION_MODELS[model][0]:<20}' +
+    models = shown(args)
+    left = max(len(NAMES[m]) for m in models) + 2
+    print(f'{"model":<{left}}' + ''.join(f'{v:>{width}}'
+                                         for v in args.variants))
+    for model in models:
+        print(f'{NAMES[model]:<{left}}' +
               ''.join(f'{fmt(table[v, model]):>{width}}'
                       for v in args.variants))
     if {'off', 'tsn', 'hypercolumn'} <= set(args.models):
@@ -221,6 +271,13 @@ def print_table(args, table):
                   f'OFF - hypercolumn {[round(g, 1) for g in gap_hc]}; ' +
                   ', '.join(f'{name}: {"met" if ok else "MISSED"}'
                             for name, ok in checks) + ' (every seed)')
+    if 'fused' in models:
+        print(f'\n{NAMES["fused"]} >= {TARGETS["off"]:.0f} on every seed:')
+        for variant in args.variants:
+            fused = [round(v, 1) for _, v in table[variant, 'fused']]
+            verdict = ('no finished pair' if not fused else
+                       'met' if min(fused) >= TARGETS['off'] else 'MISSED')
+            print(f'  {variant}: {fused}: {verdict}')
 
 
 def print_reversals(args):

@@ -170,6 +170,26 @@ MOTION_MODELS = {
     'off-t': ('TSN + OFF_T', 'temporal'),
     'off': ('TSN + OFF', 'full'),
 }
+# Table 2's RGB-difference stream, with the modalities job's configs: TSN on
+# TSN's RGB-diff input (stage 1) and OFF(RGB Diff) on its frozen checkpoint.
+OFFMOTION_DIFF_STAGE1 = (
+    'configs/off_tsn/tsn_r18_1xb16-5x1x4-8e_offmotion-rgbdiff.py')
+OFFMOTION_DIFF_STAGE2 = ('configs/off_tsn/off-tsn_tsn-5x1x4-8e-pretrained-'
+                         'r18_1xb16-5x1x4-25e_offmotion-rgbdiff.py')
+DIFF_MODELS = {
+    'tsn-diff': ('TSN (RGB Diff)', None),
+    'off-diff': ('TSN (RGB Diff) + OFF', 'full'),
+}
+ALL_MOTION_MODELS = {**MOTION_MODELS, **DIFF_MODELS}
+
+
+def motion_stage1(model: str) -> str:
+    """The stage-1 model (``'tsn'`` or ``'tsn-diff'``) that ``model``'s
+    stream starts from; a stage-1 model is its own."""
+    if model not in ALL_MOTION_MODELS:
+        raise ValueError(f'unknown motion model {model!r}; known: '
+                         f'{", ".join(ALL_MOTION_MODELS)}')
+    return 'tsn-diff' if model in DIFF_MODELS else 'tsn'
 
 
 def _loaded(config):
@@ -293,14 +313,17 @@ def motion_job(repo: str,
     settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
     settings['randomness.seed'] = seed
     settings['model.cls_head.num_classes'] = num_classes
-    components = MOTION_MODELS[model][1]
+    components = ALL_MOTION_MODELS[model][1]
+    configs = ((OFFMOTION_DIFF_STAGE1, OFFMOTION_DIFF_STAGE2)
+               if motion_stage1(model) == 'tsn-diff' else
+               (OFFMOTION_STAGE1, OFFMOTION_STAGE2))
     if components is None:
-        base = osp.join(repo, OFFMOTION_STAGE1)
+        base = osp.join(repo, configs[0])
     else:
         if stage1 is None:
             raise ValueError(f'{model} is a stage-2 model: pass the stage-1 '
                              'result it starts from')
-        base = osp.join(repo, OFFMOTION_STAGE2)
+        base = osp.join(repo, configs[1])
     cfg = _loaded(base)  # read once: the flips' maps and the fingerprint
     if components is not None:
         settings.update({
@@ -344,12 +367,12 @@ def current_result(repo: str,
         with open(path) as f:
             result = json.load(f)
         stage1 = None
-        if MOTION_MODELS[model][1] is not None:
+        if ALL_MOTION_MODELS[model][1] is not None:
             stage1 = current_result(
                 repo,
                 variant,
                 seed,
-                'tsn',
+                motion_stage1(model),
                 data_root=data_root,
                 run_root=run_root,
                 input_size=input_size,
@@ -397,7 +420,7 @@ def motion_run(repo: str,
         repo: the repository root (the tools run there).
         variant: a name of ``data_tools.motion.VARIANTS``.
         seed: mmengine's ``randomness.seed`` for training.
-        model: a key of :data:`MOTION_MODELS`.
+        model: a key of :data:`ALL_MOTION_MODELS`.
         data_root: the variant's dataset, relative to ``repo`` (generated if
             absent).
         run_root: the folder of this variant and seed's runs.
@@ -412,14 +435,14 @@ def motion_run(repo: str,
 
     work_dir = osp.join(run_root, model)
     out = osp.join(work_dir, 'result.json')
-    name, components = MOTION_MODELS[model]
+    name, components = ALL_MOTION_MODELS[model]
     stage1 = None
     if components is not None:
         stage1 = motion_run(
             repo,
             variant,
             seed,
-            'tsn',
+            motion_stage1(model),
             data_root=data_root,
             run_root=run_root,
             input_size=input_size,

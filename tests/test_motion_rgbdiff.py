@@ -92,6 +92,8 @@ def test_fused_row_sums_both_off_models(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert 'OFF(RGB) + OFF(RGB Diff), fused' in out
     assert 'bars: [100.0]: met' in out
-    # without off-diff there is no fused row
+    # the rows shown: each fused row needs both of its models
     args = bench.parse_args(['--variants', 'bars', '--models', 'off'])
     assert bench.shown(args) == ['off']
+    args = bench.parse_args(['--models', 'tsn', 'off', 'tsn-diff', 'off-diff'])
+    assert bench.shown(args)[-2:] == ['fused-tsn', 'fused']

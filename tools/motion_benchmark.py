@@ -14,9 +14,9 @@ seeds):
 
 ``--models ... tsn-diff off-diff`` adds Table 2's RGB-difference stream with
 the modalities job's configs (``tsn-diff``: TSN on TSN's RGB-diff input;
-``off-diff``: OFF(RGB Diff) on its frozen checkpoint), and, with ``off``,
-the row of both OFF models' test scores summed (Table 2's RGB + OFF(RGB) +
-RGB Diff + OFF(RGB Diff)).
+``off-diff``: OFF(RGB Diff) on its frozen checkpoint) and the fused rows:
+the test scores of both OFF models summed (Table 2's RGB + OFF(RGB) + RGB
+Diff + OFF(RGB Diff)) and, for comparison, of both TSNs (RGB + RGB Diff).
 
 Every stage 2 sits on the same frozen stage-1 checkpoint of its variant and
 seed, with the main job's recipe unchanged (its configs, only the class count
@@ -50,14 +50,17 @@ from job_tools.runs import ALL_MOTION_MODELS, MIN_INPUT_SIZE, MOTION_MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEFAULT_VARIANTS = ('bars', 'photo-objects', 'bounce-small')
-# Table 2's best two-stream row without flow: the summed test scores of
-# TSN + OFF and of TSN (RGB Diff) + OFF, read from their dumps (no training).
-FUSED = ('off', 'off-diff')
+# Table 2's two-stream rows without flow: the summed test scores of the RGB
+# and RGB-diff models, read from their dumps (no training); 'fused' is the
+# row with OFF on both streams, 'fused-tsn' the same streams without OFF.
+FUSED = {'fused-tsn': ('tsn', 'tsn-diff'), 'fused': ('off', 'off-diff')}
 NAMES = dict({
     m: name
     for m, (name, _) in ALL_MOTION_MODELS.items()
-},
-             fused='OFF(RGB) + OFF(RGB Diff), fused')
+}, **{
+    'fused-tsn': 'TSN + TSN (RGB Diff), fused',
+    'fused': 'OFF(RGB) + OFF(RGB Diff), fused'
+})
 # Targets on every variant (top-1 percentage points).
 TARGETS = dict(off=90.0, off_minus_tsn=40.0, off_minus_hypercolumn=10.0)
 
@@ -81,7 +84,7 @@ def parse_args(argv=None):
         default=list(MOTION_MODELS),
         choices=list(ALL_MOTION_MODELS),
         help='default: the four RGB models; tsn-diff and off-diff add '
-        "Table 2's RGB-difference stream, and with off the fused row")
+        "Table 2's RGB-difference stream, and the fused rows of both streams")
     parser.add_argument(
         '--input-size',
         type=int,
@@ -169,36 +172,38 @@ def collect(args):
     if stale:
         print(f'left out, made with another recipe (rerun without '
               f'--table-only to redo): {", ".join(stale)}')
-    if set(FUSED) <= set(args.models):
-        for variant in args.variants:
-            table[variant, 'fused'] = fused_runs(args, table, variant)
+    for row, models in FUSED.items():
+        if set(models) <= set(args.models):
+            for variant in args.variants:
+                table[variant, row] = fused_runs(args, table, variant, models)
     return table
 
 
-def fused_runs(args, table, variant):
-    """``[(seed, top1)]`` of the fused row: the dumped test scores of the
-    :data:`FUSED` models summed, video by video, for every seed where both
+def fused_runs(args, table, variant, models):
+    """``[(seed, top1)]`` of a fused row: the dumped test scores of
+    ``models`` summed, video by video, for every seed where all of them
     finished with today's recipe."""
     from analysis_tools.fusion import fusion_table
-    seeds = set.intersection(*(set(dict(table[variant, m])) for m in FUSED))
+    seeds = set.intersection(*(set(dict(table[variant, m])) for m in models))
     out = []
     for seed in sorted(seeds):
         dumps = {
             m:
             osp.join(
                 run_root(args, variant, seed), m, 'test', 'predictions.pkl')
-            for m in FUSED
+            for m in models
         }
-        row = fusion_table(dumps, [list(FUSED)])[-1]
+        row = fusion_table(dumps, [list(models)])[-1]
         out.append((seed, 100 * row['top1']))
     return out
 
 
 def shown(args):
-    """The table's rows: the models asked for, and the fused row when its
+    """The table's rows: the models asked for, then each fused row whose
     models are among them."""
-    return list(
-        args.models) + (['fused'] if set(FUSED) <= set(args.models) else [])
+    return list(args.models) + [
+        row for row, models in FUSED.items() if set(models) <= set(args.models)
+    ]
 
 
 def fmt(values, count=True):

@@ -134,6 +134,12 @@ def result_path(args, variant, seed, model):
     return osp.join(run_root(args, variant, seed), model, 'result.json')
 
 
+def dump_path(args, variant, seed, model):
+    """The test scores ``tools/test.py --dump`` wrote for a run."""
+    return osp.join(
+        run_root(args, variant, seed), model, 'test', 'predictions.pkl')
+
+
 def location(args, variant, seed):
     """The ``data_root`` and ``run_root`` of ``job_tools.runs``' runs."""
     return dict(
@@ -172,10 +178,9 @@ def collect(args):
     if stale:
         print(f'left out, made with another recipe (rerun without '
               f'--table-only to redo): {", ".join(stale)}')
-    for row, models in FUSED.items():
-        if set(models) <= set(args.models):
-            for variant in args.variants:
-                table[variant, row] = fused_runs(args, table, variant, models)
+    for row in fused_rows(args):
+        for variant in args.variants:
+            table[variant, row] = fused_runs(args, table, variant, FUSED[row])
     return table
 
 
@@ -187,23 +192,22 @@ def fused_runs(args, table, variant, models):
     seeds = set.intersection(*(set(dict(table[variant, m])) for m in models))
     out = []
     for seed in sorted(seeds):
-        dumps = {
-            m:
-            osp.join(
-                run_root(args, variant, seed), m, 'test', 'predictions.pkl')
-            for m in models
-        }
+        dumps = {m: dump_path(args, variant, seed, m) for m in models}
         row = fusion_table(dumps, [list(models)])[-1]
         out.append((seed, 100 * row['top1']))
     return out
 
 
-def shown(args):
-    """The table's rows: the models asked for, then each fused row whose
-    models are among them."""
-    return list(args.models) + [
+def fused_rows(args):
+    """The fused rows whose models are all among those asked for."""
+    return [
         row for row, models in FUSED.items() if set(models) <= set(args.models)
     ]
+
+
+def shown(args):
+    """The table's rows: the models asked for, then their fused rows."""
+    return list(args.models) + fused_rows(args)
 
 
 def fmt(values, count=True):
@@ -324,11 +328,7 @@ def print_confusions(args):
             if not seeds:
                 print(f'  {variant} {model}: no finished run')
                 continue
-            dumps = [
-                osp.join(
-                    run_root(args, variant, seed), model, 'test',
-                    'predictions.pkl') for seed in seeds
-            ]
+            dumps = [dump_path(args, variant, seed, model) for seed in seeds]
             videos, errors, pairs = confusions(dumps, classes)
             swaps = direction_swaps(pairs, ALL_MOTIONS)
             top = ', '.join(f'{pair} {count}'

@@ -181,6 +181,11 @@ DIFF_MODELS = {
     'off-diff': ('TSN (RGB Diff) + OFF', 'full'),
 }
 ALL_MOTION_MODELS = {**MOTION_MODELS, **DIFF_MODELS}
+# stage-1 model of a stream: (its config, its stage-2 config)
+STREAM_CONFIGS = {
+    'tsn': (OFFMOTION_STAGE1, OFFMOTION_STAGE2),
+    'tsn-diff': (OFFMOTION_DIFF_STAGE1, OFFMOTION_DIFF_STAGE2),
+}
 
 
 def motion_stage1(model: str) -> str:
@@ -313,17 +318,15 @@ def motion_job(repo: str,
     settings: Dict[str, object] = dict(offmotion_data_settings(data_root))
     settings['randomness.seed'] = seed
     settings['model.cls_head.num_classes'] = num_classes
+    stage1_config, stage2_config = STREAM_CONFIGS[motion_stage1(model)]
     components = ALL_MOTION_MODELS[model][1]
-    configs = ((OFFMOTION_DIFF_STAGE1, OFFMOTION_DIFF_STAGE2)
-               if motion_stage1(model) == 'tsn-diff' else
-               (OFFMOTION_STAGE1, OFFMOTION_STAGE2))
     if components is None:
-        base = osp.join(repo, configs[0])
+        base = osp.join(repo, stage1_config)
     else:
         if stage1 is None:
             raise ValueError(f'{model} is a stage-2 model: pass the stage-1 '
                              'result it starts from')
-        base = osp.join(repo, configs[1])
+        base = osp.join(repo, stage2_config)
     cfg = _loaded(base)  # read once: the flips' maps and the fingerprint
     if components is not None:
         settings.update({
